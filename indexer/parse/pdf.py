@@ -58,8 +58,12 @@ def read_pdf(path: Path) -> RawDocument:
     """Read a PDF into blocks with page numbers."""
     with path.open("rb") as fh:
         head = fh.read(1024)
+        fh.seek(max(path.stat().st_size - 4096, 0))
+        tail = fh.read()
     if b"%PDF-" not in head:
         raise ParseError(path, "不是有效的 PDF 文件（缺少 %PDF 文件头）")
+    if b"%%EOF" not in tail:
+        raise ParseError(path, "PDF 文件不完整（缺少 %%EOF 结束标记，可能下载或复制中断）")
     pages = _read_pages(path)
     if not any(p.lines or p.tables for p in pages):
         raise EmptyDocument(path, "PDF 没有文字层（可能是扫描件，需要 OCR）")

@@ -24,22 +24,39 @@ _CAPTION_LIKE = re.compile(r"(表|附件\s*\d*)\s*$|^附件")
 def decode(data: bytes, path: Path | str) -> str:
     """Decode report bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030.
 
-    GB18030 is a superset of GBK and GB2312. Text that decodes in neither, or that decodes to
-    mostly control characters (a binary file renamed ``.txt``), is refused rather than shown as
+    GB18030 is a superset of GBK and GB2312 and decodes almost any byte string, so UTF-8 is
+    tried first and kept when only a few bytes are bad (a file cut inside its last character);
+    a GB18030 reading must look like text. Anything else is refused rather than shown as
     mojibake.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    candidates = ["utf-16"] if utf16 else ["utf-8", "gb18030"]
-    for encoding in candidates:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            text = data.decode(encoding)
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
-            continue
-        if _looks_like_text(text):
+            text = ""
+        if text and _looks_like_text(text):
             return text
+        raise EncodingError(path, "UTF-16 文本已损坏")
+    text = data.decode("utf-8", errors="replace")
+    if text.count("\ufffd") <= max(1, len(text) // 1000) and _looks_like_text(text):
+        return text.replace("\ufffd", "")
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    if text and _looks_like_text(text) and _mostly_common_chars(text):
+        return text
     raise EncodingError(path, "不是可识别的文本编码（支持 UTF-8、GBK/GB18030）")
+
+
+def _mostly_common_chars(text: str) -> bool:
+    """Real Chinese text is ASCII, common ideographs and CJK punctuation, not rare planes."""
+    sample = text[:20000]
+    ranges = ((0, 0x24F), (0x2000, 0x22FF), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF))
+    common = sum(1 for ch in sample if any(lo <= ord(ch) <= hi for lo, hi in ranges))
+    return common / max(len(sample), 1) > 0.97
 
 
 def _looks_like_text(text: str) -> bool:
