@@ -215,14 +215,17 @@ def _merge_tables(items: list[Block | _TablePart]) -> list[Block]:
 
 
 def _merge_pair(first: _TablePart, second: _TablePart) -> _TablePart | None:
-    width = max(len(r) for r in first.rows)
-    mapping = _column_mapping(first.col_x0, second.col_x0)
-    if mapping is None:
-        if len(first.col_x0) != len(second.col_x0):
-            return None
-        mapping = list(range(len(second.col_x0)))
-    rows_b = [_remap(row, mapping, width) for row in second.rows]
-    rows_a = [list(r) + [""] * (width - len(r)) for r in first.rows]
+    """One table from two page parts, on the union of both parts' column edges.
+
+    A part whose rows all span some columns shows fewer column edges than the other, so both
+    are re-indexed by the left edge of each column; a part whose edges do not line up with the
+    other's at all is a different table.
+    """
+    union = _union_columns(first.col_x0, second.col_x0)
+    if union is None:
+        return None
+    rows_a = [_remap(row, first.col_x0, union) for row in first.rows]
+    rows_b = [_remap(row, second.col_x0, union) for row in second.rows]
     if rows_b and rows_b[0] == rows_a[0]:
         rows_b = rows_b[1:]  # a header row repeated on the new page
     if rows_b and rows_a and _continues_row(rows_a[-1], rows_b[0]):
@@ -230,7 +233,7 @@ def _merge_pair(first: _TablePart, second: _TablePart) -> _TablePart | None:
         rows_b = rows_b[1:]
     return _TablePart(
         rows=rows_a + rows_b,
-        col_x0=first.col_x0,
+        col_x0=union,
         top=first.top,
         bottom=second.bottom,
         page=first.page,
@@ -238,23 +241,31 @@ def _merge_pair(first: _TablePart, second: _TablePart) -> _TablePart | None:
     )
 
 
-def _column_mapping(cols_a: list[float], cols_b: list[float]) -> list[int] | None:
-    """Index in ``cols_a`` of each column of ``cols_b``, by left edge; None if one has no match."""
-    mapping: list[int] = []
+_EDGE_TOLERANCE = 4.0
+
+
+def _union_columns(cols_a: list[float], cols_b: list[float]) -> list[float] | None:
+    """Sorted union of two parts' column left edges, or None when the parts do not line up
+    (their outer edges differ, or fewer than half of the narrower part's edges are shared)."""
+    if not cols_a or not cols_b or abs(cols_a[0] - cols_b[0]) > _EDGE_TOLERANCE:
+        return None
+    shared = sum(1 for x in cols_b if any(abs(x - y) <= _EDGE_TOLERANCE for y in cols_a))
+    if shared < max(2, min(len(cols_a), len(cols_b)) // 2):
+        return None
+    union = list(cols_a)
     for x in cols_b:
-        best = min(range(len(cols_a)), key=lambda j: abs(cols_a[j] - x), default=None)
-        if best is None or abs(cols_a[best] - x) > 4.0:
-            return None
-        mapping.append(best)
-    return mapping
+        if all(abs(x - y) > _EDGE_TOLERANCE for y in union):
+            union.append(x)
+    return sorted(union)
 
 
-def _remap(row: list[str], mapping: list[int], width: int) -> list[str]:
-    out = [""] * width
+def _remap(row: list[str], cols: list[float], union: list[float]) -> list[str]:
+    out = [""] * len(union)
     for j, cell in enumerate(row):
-        if j < len(mapping) and mapping[j] < width:
-            target = mapping[j]
-            out[target] = _join_cells(out[target], cell)
+        if j >= len(cols):
+            break
+        target = min(range(len(union)), key=lambda k: abs(union[k] - cols[j]))
+        out[target] = _join_cells(out[target], cell)
     return out
 
 

@@ -12,6 +12,7 @@ _SPACED_DECIMAL = re.compile(r"^(-?\d+)\. (\d+%?)$")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _MULTISPACE = re.compile(r"[ \t\u00a0]{2,}")
 
+_LATIN = re.compile(r"[A-Za-z]")
 CJK_CHAR = re.compile(rf"[{_CJK}]")
 
 
@@ -26,15 +27,16 @@ def clean_text(text: str) -> str:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join lines that wrapped inside one cell or paragraph: no space between Chinese pieces,
-    one space between Latin words (``运转经`` + ``费`` → ``运转经费``)."""
+    """Join lines that wrapped inside one cell or paragraph: no space between Chinese pieces or
+    digits (``运转经`` + ``费`` → ``运转经费``, ``(4`` + ``0分)`` → ``(40分)``), one between Latin
+    words."""
     out = ""
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if out and not CJK_CHAR.search(out[-1]) and not CJK_CHAR.search(line[0]):
-            out += " "
+        if out and _LATIN.match(out[-1]) and _LATIN.match(line[0]):
+            out += " "  # two Latin words; a number or Chinese text wrapped mid-way joins as is
         out += line
     return out
 
