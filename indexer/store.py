@@ -98,6 +98,7 @@ CREATE TABLE IF NOT EXISTS vectors (chunk_id INTEGER PRIMARY KEY, vector BLOB NO
 CREATE TABLE IF NOT EXISTS vector_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, chunk_id INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS vocab (word TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     sha256 TEXT NOT NULL,
@@ -190,6 +191,14 @@ def dedupe_key(report: Report) -> str:
     return f"{report.unit}|{report.year}|{report.report_type}|{squash}"
 
 
+def report_vocabulary(report: Report) -> list[str]:
+    """Names worth keeping whole in the tokenizer: the unit, indicator names."""
+    words = {report.unit, report.region}
+    for ind in report.indicators:
+        words.update((ind.level1, ind.level2, ind.level3))
+    return sorted(w for w in words if w and 2 <= len(w) <= 20 and " " not in w)
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -212,8 +221,8 @@ class Store:
         self._vector_lock = threading.Lock()
         self._vindex: vec.VectorIndex | None = None
         self._vindex_seq = 0
+        self._conn().executescript(_SCHEMA)  # idempotent; executescript commits on its own
         with self._write() as conn:
-            conn.executescript(_SCHEMA)
             conn.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('format_version', ?)", (str(FORMAT_VERSION),)
             )
@@ -521,6 +530,9 @@ class Store:
                     (chunk_id, np.asarray(vector, dtype=np.float32).tobytes()),
                 )
                 conn.execute("INSERT INTO vector_log (op, chunk_id) VALUES ('add', ?)", (chunk_id,))
+            conn.executemany(
+                "INSERT OR IGNORE INTO vocab VALUES (?)", [(w,) for w in report_vocabulary(report)]
+            )
             self._upsert_file(conn, file_path, sha, size, "indexed", report_id, None)
             self._bump_generation(conn)
         return report_id
@@ -598,6 +610,10 @@ class Store:
                     "SELECT CAST(value AS INTEGER) FROM meta WHERE key='generation'"
                 ),
             }
+
+    def vocabulary(self) -> list[str]:
+        """Words learned from indexed reports (unit and indicator names), for the tokenizer."""
+        return [r[0] for r in self._conn().execute("SELECT word FROM vocab ORDER BY word")]
 
     def generation(self) -> int:
         return int(self._meta("generation") or 0)

@@ -76,6 +76,16 @@ class Tokenizer:
                 self._jieba = tk
         return self._jieba
 
+    def add_words(self, words: Iterable[str]) -> None:
+        """Learn names (units, indicators) so they are also kept whole as tokens."""
+        new = [w.strip() for w in words if len(w.strip()) >= 2]
+        with self._lock:
+            if self._jieba is None:
+                self._extra = sorted({*self._extra, *new})
+                return
+        for word in new:
+            self._jieba.add_word(word, 2000)
+
     @property
     def stopwords(self) -> frozenset[str]:
         self._ensure()

@@ -98,6 +98,9 @@ ZIP_TIME = (2024, 4, 20, 9, 0, 0)
 # installed CJK face: AR PL UMing CN (a Ming/Song style), subfont 0 of the collection.
 RL_FONT = "ARPLUMingCN"
 RL_FONT_FILE = Path("/usr/share/fonts/truetype/arphic/uming.ttc")
+RL_CELL_LEADING = 11.0
+RL_CELL_PAD_TOP = 2.5
+RL_CELL_PAD_BOTTOM = 3.5
 
 _HEADING1 = re.compile(r"^[一二三四五六七八九十]+、")
 _HEADING2 = re.compile(r"^（[一二三四五六七八九十]+）")
@@ -595,7 +598,7 @@ def _rl_styles() -> RlStyles:
         "pagemark": style("pagemark", alignment=TA_CENTER),
         "body": style("body", firstLineIndent=21, alignment=TA_JUSTIFY),
     }
-    cell = style("cell", fontSize=8.5, leading=11, alignment=TA_LEFT)
+    cell = style("cell", fontSize=8.5, leading=RL_CELL_LEADING, alignment=TA_LEFT)
     cell_centre = ParagraphStyle("cell_centre", parent=cell, alignment=TA_CENTER)
     return RlStyles(roles, cell, cell_centre)
 
@@ -631,11 +634,13 @@ def _rl_table(plan: TablePlan, width: float, styles: RlStyles, split_in_row: boo
         # Close both halves of a row cut by a page break, as word processors do.
         ("LINEBELOW", (0, "inrowsplitstart"), (-1, "inrowsplitstart"), 0.6, colors.black),
         ("LINEABOVE", (0, "inrowsplitend"), (-1, "inrowsplitend"), 0.6, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        # Not MIDDLE: reportlab sizes the second half of a cut row without the extra padding
+        # it gives a vertically centred cell, whose text then spills over the ruling.
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+        ("TOPPADDING", (0, 0), (-1, -1), RL_CELL_PAD_TOP),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), RL_CELL_PAD_BOTTOM),
     ]
     for r, cells in enumerate(plan.rows):
         for cell in cells:
@@ -767,17 +772,19 @@ def _rl_render(
 def _choose_cut(table: Table, avail: float, frame_width: float) -> float | None:
     """Space to add so the page ends mid-way through a tall row; ``None`` if none fits.
 
-    Rows of four lines or more qualify; the last one that can be reached with the space
-    left takes the cut, so the added gap is the smallest.
+    Rows of four lines or more qualify, cut after half their lines (at least two: a
+    Paragraph refuses to leave a single orphan line behind) plus half a line of slack. The
+    last row that can be reached with the space left takes the cut, so the gap is smallest.
     """
     table.wrap(frame_width, avail)
-    heights: list[float] = list(table._rowHeights)
-    tall = 4 * 11 + 6
+    pad = RL_CELL_PAD_TOP + RL_CELL_PAD_BOTTOM
     best: float | None = None
     used = 0.0
-    for h in heights:
-        needed = used + h / 2
-        if h >= tall and needed <= avail:
+    for h in table._rowHeights:
+        lines = round((h - pad) / RL_CELL_LEADING)
+        above = max(2, lines // 2)
+        needed = used + RL_CELL_PAD_TOP + (above + 0.5) * RL_CELL_LEADING
+        if lines >= 4 and needed <= avail:
             best = avail - needed
         used += h
     return best
