@@ -26,6 +26,7 @@ class Block:
     rows: Grid = ()
     page_start: int | None = None
     page_end: int | None = None
+    row_pages: tuple[int | None, ...] = ()  # tables: the page each row starts on, when known
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Table:
     header: tuple[str, ...]
     rows: Grid
     section_path: tuple[str, ...] = ()
+    row_pages: tuple[int | None, ...] = ()  # page of header + each row, when known
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class Table:
             "page_end": self.page_end,
             "header": list(self.header),
             "rows": [list(r) for r in self.rows],
+            "row_pages": list(self.row_pages),
         }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import EmptyDocument, EncryptedDocument, ParseError
 from ..models import Block, RawDocument
-from .outline import is_page_mark
+from .outline import ends_paragraph, is_page_mark, starts_new_paragraph
 from .tables import to_number
 from .textutil import clean_cell, clean_text, join_lines
 
@@ -41,9 +41,11 @@ class _TablePart:
     bottom: float
     page: int
     page_end: int = 0
+    row_pages: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.page_end = self.page_end or self.page
+        self.row_pages = self.row_pages or [self.page] * len(self.rows)
 
 
 @dataclass
@@ -174,12 +176,19 @@ def _paragraphs(lines: list[_Line]) -> list[tuple[float, str]]:
     paragraphs: list[tuple[float, list[str]]] = []
     prev: _Line | None = None
     for line in lines:
+        # CJK wrapping moves a whole Latin word or number to the next line, leaving a gap.
+        slack = 4.0 if line.text[:1].isascii() and line.text[:1].isalnum() else 1.5
         wraps = (
             prev is not None
-            and prev.x1 >= right - 1.5 * line_height
+            and prev.x1 >= right - slack * line_height
             and line.x0 <= left + 0.8 * line_height
             and line.top - prev.bottom < 1.2 * line_height
         )
+        if wraps and paragraphs:
+            current = join_lines(paragraphs[-1][1])
+            # A full line that completes a sentence or a heading, followed by a numbered line,
+            # is a paragraph end that happened to reach the margin.
+            wraps = not (ends_paragraph(current) and starts_new_paragraph(line.text))
         if wraps and paragraphs:
             paragraphs[-1][1].append(line.text)
         else:
@@ -207,7 +216,13 @@ def _merge_tables(items: list[Block | _TablePart]) -> list[Block]:
                 continue
         out.append(item)
     return [
-        Block("table", rows=tuple(tuple(r) for r in x.rows), page_start=x.page, page_end=x.page_end)
+        Block(
+            "table",
+            rows=tuple(tuple(r) for r in x.rows),
+            page_start=x.page,
+            page_end=x.page_end,
+            row_pages=tuple(x.row_pages),
+        )
         if isinstance(x, _TablePart)
         else x
         for x in out
@@ -226,12 +241,14 @@ def _merge_pair(first: _TablePart, second: _TablePart) -> _TablePart | None:
         return None
     rows_a = [_remap(row, first.col_x0, union) for row in first.rows]
     rows_b = [_remap(row, second.col_x0, union) for row in second.rows]
+    pages_b = list(second.row_pages)
     if rows_b and rows_b[0] == rows_a[0]:
-        rows_b = rows_b[1:]  # a header row repeated on the new page
+        rows_b, pages_b = rows_b[1:], pages_b[1:]  # a header row repeated on the new page
     if rows_b and rows_a and _continues_row(rows_a[-1], rows_b[0]):
         rows_a[-1] = [_join_cells(a, b) for a, b in zip(rows_a[-1], rows_b[0], strict=True)]
-        rows_b = rows_b[1:]
+        rows_b, pages_b = rows_b[1:], pages_b[1:]
     return _TablePart(
+        row_pages=list(first.row_pages) + pages_b,
         rows=rows_a + rows_b,
         col_x0=union,
         top=first.top,
@@ -281,8 +298,8 @@ def _continues_row(last: list[str], first: list[str]) -> bool:
     for j in filled:
         if not last[j]:
             return False
-        if to_number(last[j]) is not None:
-            return False
+        if to_number(last[j]) is not None or to_number(first[j]) is not None:
+            return False  # numbers are short and never wrap: a number starts a new row
     return True
 
 

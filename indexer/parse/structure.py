@@ -64,7 +64,8 @@ def build_report(raw: RawDocument) -> Report:
     unit = _find_unit(raw.blocks, grids, title)
     indicators: list[Indicator] = []
     for table in tables:
-        indicators.extend(extract_indicators(table.rows, page=table.page_start))
+        pages = table.row_pages or (table.page_start,) * (len(table.rows) + 1)
+        indicators.extend(extract_indicators((table.header, *table.rows), pages))
     total = next((s for s in (extract_total_score(g) for g in grids) if s is not None), None)
     budget = next((b for b in (extract_budget(g) for g in grids) if b), {})
     staff = next((s for s in (extract_staff(g) for g in grids) if s), {})
@@ -171,6 +172,7 @@ def _outline(blocks: list[Block], title: str) -> tuple[list[Section], list[Table
                     page_end=block.page_end,
                     header=block.rows[0] if block.rows else (),
                     rows=block.rows[1:],
+                    row_pages=block.row_pages,
                 )
             )
             _note_pages(current, block)

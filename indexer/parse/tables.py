@@ -88,14 +88,15 @@ def _is_total_row(row: Sequence[str]) -> bool:
     return first.replace(" ", "") in {"总分", "合计", "总计", "得分合计", "总得分"}
 
 
-def extract_indicators(rows: Grid, page: int | None = None) -> list[Indicator]:
-    """Indicator records of every 绩效指标 block in one table grid."""
+def extract_indicators(rows: Grid, row_pages: Sequence[int | None] = ()) -> list[Indicator]:
+    """Indicator records of every 绩效指标 block in one table grid (``row_pages``: the page
+    of each row, when known)."""
     records: list[Indicator] = []
     header: Sequence[str] | None = None
     cols: dict[str, int] = {}
     level1 = level2 = ""
     level1_weight: float | None = None
-    for row in rows:
+    for number, row in enumerate(rows):
         if _is_indicator_header(row):
             header, cols = row, _column_map(row, _INDICATOR_COLUMNS)
             level1 = level2 = ""
@@ -137,7 +138,7 @@ def extract_indicators(rows: Grid, page: int | None = None) -> list[Indicator]:
                 score=score,
                 deviation=cell("deviation"),
                 level1_weight=level1_weight,
-                page=page,
+                page=row_pages[number] if number < len(row_pages) else None,
             )
         )
     return records
