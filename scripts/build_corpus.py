@@ -10,9 +10,10 @@ For each seed ``<name>.txt`` (default folder ``shared/seeds``) this writes
   break;
 * ``tests/data/<name>-gbk.txt``: the seed encoded in GB18030;
 
-plus ``corpus/manifest.tsv`` and ``tests/data/README.md``. Every output is checked (DOCX grids
-read back against the seed grids, Chinese text layers, ruled tables, the cut row) and the
-script stops with an error when a check fails. Run it as
+plus ``corpus/manifest.tsv`` and ``tests/data/README.md``. The seeds' page-number lines
+(``— 7 —``, left over from the published PDFs) are not rendered as body text. Every output
+is checked (DOCX grids read back against the seed grids, Chinese text layers, ruled tables,
+the cut row) and the script stops with an error when a check fails. Run it as
 ``.venv/bin/python scripts/build_corpus.py``.
 """
 
@@ -39,7 +40,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Emu, Mm, Pt
 from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -90,6 +91,8 @@ SEEDS: tuple[Seed, ...] = (
 DOCX_CJK_FONT = "SimSun"
 DOCX_TITLE_FONT = "SimHei"
 DOCX_LATIN_FONT = "Times New Roman"
+DOCX_PAGE_MM = (210, 297)  # A4 portrait
+DOCX_MARGIN_MM = (25, 20)  # top/bottom, left/right
 # Fixed timestamps keep the DOCX byte-identical between runs.
 FIXED_TIME = dt.datetime(2024, 4, 20, 9, 0, 0, tzinfo=dt.UTC)
 ZIP_TIME = (2024, 4, 20, 9, 0, 0)
@@ -364,13 +367,16 @@ def build_docx(blocks: Sequence[Block], title: str) -> bytes:
     _setup_docx(doc, title)
     plans = plan_paragraphs(blocks)
     group_starts = set(caption_group_starts(blocks, plans).values())
-    text_width = doc.sections[0].page_width - doc.sections[0].left_margin
-    text_width -= doc.sections[0].right_margin
+    text_width = Mm(DOCX_PAGE_MM[0] - 2 * DOCX_MARGIN_MM[1])
     for i, block in enumerate(blocks):
         if block.kind == "table":
             _add_docx_table(doc, plan_table(block.rows), text_width)
+            if i == len(blocks) - 1:
+                doc.add_paragraph()  # a document cannot end with a table
             continue
         plan = plans[i]
+        if plan.role == "pagemark":
+            continue  # the source PDF's page number, not part of the text
         para = doc.add_paragraph()
         if plan.page_break_before or (i in group_starts and i > 0):
             para.paragraph_format.page_break_before = True
@@ -382,9 +388,9 @@ def _setup_docx(doc: Any, title: str) -> None:
     """A4 portrait margins, default CJK font and zh-CN language, fixed core properties."""
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin = section.bottom_margin = Mm(25)
-    section.left_margin = section.right_margin = Mm(20)
+    section.page_width, section.page_height = Mm(DOCX_PAGE_MM[0]), Mm(DOCX_PAGE_MM[1])
+    section.top_margin = section.bottom_margin = Mm(DOCX_MARGIN_MM[0])
+    section.left_margin = section.right_margin = Mm(DOCX_MARGIN_MM[1])
     normal = doc.styles["Normal"]
     normal.font.size = Pt(12)
     _set_fonts(normal.element.get_or_add_rPr(), DOCX_CJK_FONT)
@@ -445,7 +451,7 @@ def _add_docx_table(doc: Any, plan: TablePlan, text_width: int) -> None:
     weights = plan.weights()
     widths = [int(text_width * w / sum(weights)) for w in weights]
     for col, w in zip(table.columns, widths, strict=True):
-        col.width = w
+        col.width = Emu(w)
     for tr, cells in zip(table._tbl.tr_lst, plan.rows, strict=True):
         tcs = list(tr.tc_lst)
         for cell in cells:
@@ -456,9 +462,8 @@ def _add_docx_table(doc: Any, plan: TablePlan, text_width: int) -> None:
                 tc.grid_span = cell.span
             if cell.vmerge is not None:
                 tc.vMerge = cell.vmerge
-            tc.width = sum(widths[cell.start : cell.start + cell.span])
+            tc.width = Emu(sum(widths[cell.start : cell.start + cell.span]))
             _fill_docx_cell(_Cell(tc, table), cell.text)
-    doc.add_paragraph()  # Word needs a paragraph between a table and what follows
 
 
 def _fill_docx_cell(cell: _Cell, text: str) -> None:
@@ -714,6 +719,8 @@ def _rl_story(
             story.append(Spacer(frame_width, 6))
             continue
         plan = plans[i]
+        if plan.role == "pagemark":
+            continue  # the source PDF's page number; this rendering draws its own
         if plan.page_break_before:
             story.append(PageBreak())
         story.append(Paragraph(_escape(plan.text), styles.roles[plan.role]))
