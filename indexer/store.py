@@ -130,6 +130,49 @@ class ModelMismatch(JixiaoError):
 
 
 @dataclass(frozen=True)
+class ChunkScope:
+    """Filters on chunks and their reports; each given field must match."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    unit: str | None = None
+    region: str | None = None
+    report_type: str | None = None
+    kinds: tuple[str, ...] = ()
+    report_ids: tuple[int, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self == ChunkScope()
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A WHERE clause over ``chunks c JOIN reports r`` and its parameters."""
+        where: list[str] = ["1"]
+        params: list[Any] = []
+        if self.year_from is not None:
+            where.append("r.year >= ?")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            where.append("r.year <= ?")
+            params.append(self.year_to)
+        if self.unit:
+            where.append("r.unit LIKE ?")
+            params.append(f"%{self.unit}%")
+        if self.region:
+            where.append("r.region LIKE ?")
+            params.append(f"%{self.region}%")
+        if self.report_type:
+            where.append("r.report_type = ?")
+            params.append(self.report_type)
+        if self.kinds:
+            where.append(f"c.kind IN ({','.join('?' * len(self.kinds))})")
+            params.extend(self.kinds)
+        if self.report_ids:
+            where.append(f"r.id IN ({','.join('?' * len(self.report_ids))})")
+            params.extend(self.report_ids)
+        return " AND ".join(where), params
+
+
+@dataclass(frozen=True)
 class FileRecord:
     path: str
     sha256: str
@@ -625,17 +668,126 @@ class Store:
         rows = self._conn().execute(f"SELECT * FROM chunks WHERE id IN ({marks})", list(ids))
         return {int(r["id"]): _chunk_row(r) for r in rows}
 
-    def keyword_search(self, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score — higher is better) for chunks matching any of ``terms``."""
+    def keyword_search(
+        self, terms: Sequence[str], limit: int, scope: ChunkScope | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score — higher is better) for chunks matching any of ``terms``,
+        within ``scope`` when given."""
         query = " OR ".join(f'"{_fts_safe(t)}"' for t in dict.fromkeys(terms) if _fts_safe(t))
         if not query:
             return []
-        rows = self._conn().execute(
-            "SELECT rowid, bm25(chunk_fts) AS s FROM chunk_fts WHERE chunk_fts MATCH ? "
-            "ORDER BY s LIMIT ?",
-            (query, limit),
-        )
+        sql = "SELECT rowid, bm25(chunk_fts) AS s FROM chunk_fts WHERE chunk_fts MATCH ?"
+        params: list[Any] = [query]
+        if scope is not None:
+            where, scope_params = scope.sql()
+            sql += (
+                " AND rowid IN (SELECT c.id FROM chunks c JOIN reports r ON r.id = c.report_id"
+                f" WHERE {where})"
+            )
+            params += scope_params
+        rows = self._conn().execute(sql + " ORDER BY s LIMIT ?", [*params, limit])
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def scoped_chunk_ids(self, scope: ChunkScope) -> np.ndarray:
+        """Ids of the chunks inside ``scope`` (for restricting the vector search)."""
+        where, params = scope.sql()
+        rows = self._conn().execute(
+            f"SELECT c.id FROM chunks c JOIN reports r ON r.id = c.report_id WHERE {where}", params
+        )
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def reports_by_ids(self, ids: Iterable[int]) -> dict[int, ReportRow]:
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self._conn().execute(f"SELECT * FROM reports WHERE id IN ({marks})", wanted)
+        return {int(r["id"]): _report_row(r) for r in rows}
+
+    def table(self, table_id: int) -> dict[str, Any] | None:
+        row = (
+            self._conn().execute("SELECT * FROM report_tables WHERE id = ?", (table_id,)).fetchone()
+        )
+        if row is None:
+            return None
+        return {
+            "id": int(row["id"]),
+            "report_id": int(row["report_id"]),
+            "caption": row["caption"] or "",
+            "section": row["section"] or "",
+            "section_path": json.loads(row["section_path"] or "[]"),
+            "page_start": row["page_start"],
+            "page_end": row["page_end"],
+            "header": json.loads(row["header"] or "[]"),
+            "rows": json.loads(row["rows"] or "[]"),
+        }
+
+    def report_detail(self, report_id: int) -> dict[str, Any] | None:
+        """Sections, tables and indicator records of one report, for display."""
+        report = self.report(report_id)
+        if report is None:
+            return None
+        conn = self._conn()
+        sections = [
+            {
+                "id": int(r["id"]),
+                "heading": r["heading"],
+                "level": r["level"],
+                "path": json.loads(r["path"] or "[]"),
+                "text": r["text"],
+                "page_start": r["page_start"],
+                "page_end": r["page_end"],
+            }
+            for r in conn.execute(
+                "SELECT * FROM sections WHERE report_id = ? ORDER BY ordinal", (report_id,)
+            )
+        ]
+        table_ids = [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT id FROM report_tables WHERE report_id = ? ORDER BY ordinal", (report_id,)
+            )
+        ]
+        indicators = [
+            {k: r[k] for k in r.keys() if k not in ("report_id", "ordinal")}  # noqa: SIM118
+            for r in conn.execute(
+                "SELECT * FROM indicators WHERE report_id = ? ORDER BY ordinal", (report_id,)
+            )
+        ]
+        return {
+            "report": report,
+            "sections": sections,
+            "tables": [t for t in (self.table(i) for i in table_ids) if t],
+            "indicators": indicators,
+        }
+
+    def indicators_of(self, report_ids: Iterable[int]) -> list[dict[str, Any]]:
+        wanted = list(set(report_ids))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = self._conn().execute(
+            f"SELECT * FROM indicators WHERE report_id IN ({marks}) ORDER BY report_id, ordinal",
+            wanted,
+        )
+        return [dict(r) for r in rows]
+
+    def facet_counts(self, report_ids: Iterable[int] | None = None) -> dict[str, dict[str, int]]:
+        """Report counts by year, unit, region and type (all reports, or those given)."""
+        rows = (
+            self.reports() if report_ids is None else list(self.reports_by_ids(report_ids).values())
+        )
+        facets: dict[str, dict[str, int]] = {"year": {}, "unit": {}, "region": {}, "type": {}}
+        for r in rows:
+            for name, value in (
+                ("year", str(r.year) if r.year else ""),
+                ("unit", r.unit),
+                ("region", r.region),
+                ("type", r.report_type),
+            ):
+                if value:
+                    facets[name][value] = facets[name].get(value, 0) + 1
+        return facets
 
     # --- vectors -----------------------------------------------------------------------
 

@@ -40,12 +40,25 @@ class VectorIndex:
 
             self.index.remove_ids(faiss.IDSelectorBatch(ids.astype(np.int64)))
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(ids, scores) of the ``k`` nearest vectors to one query (fewer in a small index)."""
-        if self.ntotal == 0 or k <= 0:
+        if self.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self.index.search(q, min(k, self.ntotal))
+        params: Any = None
+        if allowed is not None:
+            import faiss
+
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            if self.kind == "ivf":
+                params = faiss.SearchParametersIVF()
+                params.nprobe = self.index.nprobe
+            else:
+                params = faiss.SearchParameters()
+            params.sel = selector
+        scores, ids = self.index.search(q, min(k, self.ntotal), params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 

@@ -1,0 +1,349 @@
+"""Retrieval: keyword (BM25 over jieba tokens), semantic (FAISS) and hybrid (RRF).
+
+Filters narrow the candidates inside each index (not after the fact), results are deduplicated
+(overlapping chunks of one section, row groups of one table), paginated, and counted by facet
+over the whole result set. A unit or a year written in the query is a boost towards it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .embed import Embedder
+from .errors import JixiaoError
+from .fusion import highlight_spans, reciprocal_rank_fusion
+from .store import ChunkRow, ChunkScope, ReportRow, Store
+from .tokenize import Tokenizer
+
+MODES = ("hybrid", "keyword", "semantic")
+KINDS = ("passage", "table", "indicator")
+CANDIDATES = 200
+RRF_K = 60
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_GENERIC_UNIT_PARTS = ("中心", "管理", "服务", "局", "办公室", "委员会", "单位", "部门")
+
+
+class EmptyQuery(JixiaoError):
+    code = "empty_query"
+    status = 400
+    exit_code = 2
+
+
+class BadRequest(JixiaoError):
+    code = "bad_request"
+    status = 400
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    mode: str = "hybrid"
+    top_k: int = 10
+    offset: int = 0
+    scope: ChunkScope = field(default_factory=ChunkScope)
+    weights: dict[str, float] | None = None
+
+    def validate(self) -> None:
+        if not self.query or not self.query.strip():
+            raise EmptyQuery("请输入要搜索的内容", field="q")
+        if self.mode not in MODES:
+            raise BadRequest(f"未知的检索方式 {self.mode}（可选 {'、'.join(MODES)}）", field="mode")
+        if not 1 <= self.top_k <= 100:
+            raise BadRequest("top_k 必须在 1 到 100 之间", field="top_k")
+        if self.offset < 0:
+            raise BadRequest("offset 不能为负数", field="offset")
+        for kind in self.scope.kinds:
+            if kind not in KINDS:
+                raise BadRequest(f"未知的结果类型 {kind}（可选 {'、'.join(KINDS)}）", field="kind")
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: int
+    score: float
+    kind: str
+    text: str
+    report: ReportRow
+    heading: str
+    path: tuple[str, ...]
+    page: int | None
+    highlights: list[tuple[int, int]]
+    table: dict[str, Any] | None = None
+    section_id: int | None = None
+    indicator_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result contract of ``/api/search`` and ``jixiao search --json``."""
+        r = self.report
+        return {
+            "text": self.text,
+            "score": round(self.score, 6),
+            "kind": self.kind,
+            "report": {
+                "id": r.id,
+                "title": r.title,
+                "unit": r.unit,
+                "region": r.region,
+                "year": r.year,
+                "type": r.report_type,
+                "source": r.source,
+            },
+            "section": {"heading": self.heading, "path": list(self.path), "id": self.section_id},
+            "page": self.page,
+            "highlights": [list(span) for span in self.highlights],
+            "table": self.table,
+            "chunk_id": self.chunk_id,
+        }
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    took_ms: float
+    query_terms: list[str]
+    boosts: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, request: SearchRequest) -> dict[str, Any]:
+        return {
+            "query": request.query,
+            "mode": request.mode,
+            "total": self.total,
+            "offset": request.offset,
+            "top_k": request.top_k,
+            "results": [h.to_dict() for h in self.hits],
+            "facets": self.facets,
+            "took_ms": round(self.took_ms, 2),
+            "query_terms": self.query_terms,
+            "boosts": self.boosts,
+        }
+
+
+class Searcher:
+    """Answers search requests against one store with one embedder and tokenizer."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        tokenizer: Tokenizer,
+        *,
+        weights: dict[str, float] | None = None,
+        vector_index: str = "auto",
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.weights = weights or {"keyword": 1.0, "semantic": 1.0}
+        self.vector_index_kind = vector_index
+
+    # --- candidates ----------------------------------------------------------------------
+
+    def keyword_candidates(
+        self, terms: Sequence[str], scope: ChunkScope | None, limit: int = CANDIDATES
+    ) -> list[int]:
+        return [cid for cid, _ in self.store.keyword_search(terms, limit, scope)]
+
+    def semantic_candidates(
+        self, query: str, scope: ChunkScope | None, limit: int = CANDIDATES
+    ) -> list[int]:
+        index = self.store.vector_index(self.vector_index_kind)
+        allowed = self.store.scoped_chunk_ids(scope) if scope is not None else None
+        qvec = self.embedder.embed_queries([query])[0]
+        ids, _ = index.search(qvec, limit, allowed)
+        return [int(i) for i in ids]
+
+    # --- search --------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        request.validate()
+        started = time.perf_counter()
+        scope = None if request.scope.is_empty() else request.scope
+        tokens = self.tokenizer.tokenize(request.query)
+        terms = [t.text for t in tokens]
+        rankings: dict[str, list[int]] = {}
+        if request.mode in ("hybrid", "keyword"):
+            rankings["keyword"] = self.keyword_candidates(terms, scope)
+        if request.mode in ("hybrid", "semantic"):
+            rankings["semantic"] = self.semantic_candidates(request.query, scope)
+        weights = {**self.weights, **(request.weights or {})}
+        fused = reciprocal_rank_fusion(rankings, weights, k=RRF_K)
+
+        chunks = self.store.chunks([cid for cid, _ in fused])
+        reports = self.store.reports_by_ids(c.report_id for c in chunks.values())
+        boosts = self._query_boosts(request.query, reports)
+        scored = []
+        for cid, score in fused:
+            chunk = chunks.get(cid)
+            if chunk is None:
+                continue  # deleted since the index was read
+            scored.append((chunk, score * self._boost(chunk, reports, boosts)))
+        scored.sort(key=lambda item: -item[1])
+        groups = _dedupe(scored)
+        facets = _facets(groups, reports)
+        page = groups[request.offset : request.offset + request.top_k]
+        hits = [self._hit(chunk, score, members, reports, terms) for chunk, score, members in page]
+        return SearchResult(
+            hits=hits,
+            total=len(groups),
+            facets=facets,
+            took_ms=(time.perf_counter() - started) * 1000,
+            query_terms=terms,
+            boosts={k: v for k, v in boosts.items() if v},
+        )
+
+    # --- query understanding -------------------------------------------------------------
+
+    def _query_boosts(self, query: str, reports: dict[int, ReportRow]) -> dict[str, Any]:
+        """Units and years named in the query (cheap, reliable cues)."""
+        years = {int(y) for y in _YEAR.findall(query)}
+        units = _mentioned_units(query, {r.unit for r in self.store.reports()})
+        return {"years": sorted(years), "units": sorted(units)}
+
+    @staticmethod
+    def _boost(chunk: ChunkRow, reports: dict[int, ReportRow], boosts: dict[str, Any]) -> float:
+        report = reports.get(chunk.report_id)
+        if report is None:
+            return 1.0
+        factor = 1.0
+        if boosts["units"] and report.unit in boosts["units"]:
+            factor *= 1.6
+        if boosts["years"] and report.year in boosts["years"]:
+            factor *= 1.3
+        return factor
+
+    # --- hits ----------------------------------------------------------------------------
+
+    def _hit(
+        self,
+        chunk: ChunkRow,
+        score: float,
+        members: list[ChunkRow],
+        reports: dict[int, ReportRow],
+        terms: list[str],
+    ) -> Hit:
+        table = None
+        text = chunk.text
+        if chunk.kind == "table" and chunk.table_id is not None:
+            table = self._table_payload(chunk.table_id, members, terms)
+        return Hit(
+            chunk_id=chunk.id,
+            score=score,
+            kind=chunk.kind,
+            text=text,
+            report=reports[chunk.report_id],
+            heading=chunk.heading,
+            path=chunk.path,
+            page=chunk.page_start,
+            highlights=highlight_spans(text, terms),
+            table=table,
+            section_id=chunk.section_id,
+            indicator_id=chunk.indicator_id,
+        )
+
+    def _table_payload(
+        self, table_id: int, members: list[ChunkRow], terms: list[str]
+    ) -> dict[str, Any] | None:
+        table = self.store.table(table_id)
+        if table is None:
+            return None
+        rows: list[list[str]] = table["rows"]
+        wanted = {t.lower() for t in terms if len(t) >= 2}
+        matches = [
+            i for i, row in enumerate(rows) if any(w in "".join(row).lower() for w in wanted)
+        ]
+        if not matches:  # a semantic hit: mark the row group that matched
+            for m in members:
+                if m.row_start is not None and m.row_end is not None:
+                    matches.extend(range(m.row_start, m.row_end))
+        return {
+            "id": table["id"],
+            "caption": table["caption"],
+            "header": table["header"],
+            "rows": rows,
+            "match_rows": sorted(set(matches)),
+            "page_start": table["page_start"],
+            "page_end": table["page_end"],
+        }
+
+
+def _mentioned_units(query: str, units: set[str]) -> set[str]:
+    """Units whose distinctive part appears in the query (longest shared run of ≥ 3 chars)."""
+    squashed = "".join(query.split())
+    best: dict[str, int] = {}
+    for unit in units:
+        length = _longest_common_run(squashed, unit)
+        core = unit
+        for generic in _GENERIC_UNIT_PARTS:
+            core = core.replace(generic, "")
+        if length >= 3 and length >= min(len(core), 4):
+            best[unit] = length
+    if not best:
+        return set()
+    top = max(best.values())
+    return {u for u, n in best.items() if n >= top * 0.8}
+
+
+def _longest_common_run(a: str, b: str) -> int:
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0] * (len(b) + 1)
+        for j, other in enumerate(b, start=1):
+            if ch == other:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
+def _dedupe(scored: list[tuple[ChunkRow, float]]) -> list[tuple[ChunkRow, float, list[ChunkRow]]]:
+    """One hit per section (passages), per table (row groups) and per indicator, best first."""
+    groups: dict[tuple[str, int], tuple[ChunkRow, float, list[ChunkRow]]] = {}
+    order: list[tuple[str, int]] = []
+    for chunk, score in scored:
+        if chunk.kind == "table" and chunk.table_id is not None:
+            key = ("table", chunk.table_id)
+        elif chunk.kind == "passage" and chunk.section_id is not None:
+            key = ("section", chunk.section_id)
+        else:
+            key = ("chunk", chunk.id)
+        if key in groups:
+            groups[key][2].append(chunk)
+            continue
+        groups[key] = (chunk, score, [chunk])
+        order.append(key)
+    return [groups[k] for k in order]
+
+
+def _facets(
+    groups: list[tuple[ChunkRow, float, list[ChunkRow]]], reports: dict[int, ReportRow]
+) -> dict[str, dict[str, int]]:
+    """Result counts by year, unit, region, type and kind over the whole result set."""
+    facets: dict[str, dict[str, int]] = {k: {} for k in ("year", "unit", "region", "type", "kind")}
+    for chunk, _, _ in groups:
+        report = reports.get(chunk.report_id)
+        if report is None:
+            continue
+        for name, value in (
+            ("year", str(report.year) if report.year else ""),
+            ("unit", report.unit),
+            ("region", report.region),
+            ("type", report.report_type),
+            ("kind", chunk.kind),
+        ):
+            if value:
+                facets[name][value] = facets[name].get(value, 0) + 1
+    return facets
+
+
+def query_vector(embedder: Embedder, query: str) -> np.ndarray:
+    return embedder.embed_queries([query])[0]
