@@ -164,8 +164,35 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+SUMMARY_HEADING = "自评结果摘要（据附表整理）"
+_BUDGET_LABELS = (
+    ("initial_budget", "年初预算数", "万元"),
+    ("full_year_budget", "全年预算数", "万元"),
+    ("executed", "全年执行数", "万元"),
+    ("execution_rate", "预算执行率", "%"),
+    ("staff_authorized", "编制数", "人"),
+    ("staff_actual", "实际在职人数", "人"),
+)
+
+
+def summary_text(report: Report) -> str:
+    """One sentence of the report's structured results: 总分, budget execution, staff."""
+    parts = []
+    if report.total_score is not None:
+        parts.append(f"自评总分{_num(report.total_score)}分")
+    for key, label, unit in _BUDGET_LABELS:
+        value = report.budget.get(key)
+        if value is not None:
+            parts.append(f"{label}{_num(value)}{unit}")
+    if not parts:
+        return ""
+    year = f"{report.year}年度" if report.year else ""
+    return f"{report.unit}{year}{report.report_type}绩效自评结果：{'，'.join(parts)}。"
+
+
 def build_chunks(report: Report) -> list[Chunk]:
-    """All chunks of a report, in document order: passages, then tables, then indicators."""
+    """All chunks of a report, in document order: passages, tables, indicators, and a summary
+    of the structured results (总分, budget, staff) drawn from the attached tables."""
     chunks: list[Chunk] = []
     for i, section in enumerate(report.sections):
         chunks.extend(_section_chunks(report, i, section, len(chunks)))
@@ -188,6 +215,25 @@ def build_chunks(report: Report) -> list[Chunk]:
                 page_start=ind.page,
                 page_end=ind.page,
                 indicator_ordinal=i,
+            )
+        )
+    summary = summary_text(report)
+    if summary:
+        summary_path: tuple[str, ...] = (SUMMARY_HEADING,)
+        ctx = context_line(report, summary_path)
+        chunks.append(
+            Chunk(
+                kind="passage",
+                ordinal=len(chunks),
+                text=summary,
+                index_text=f"{ctx}\n{summary}",
+                embed_text=f"{ctx}\n{summary}",
+                heading=SUMMARY_HEADING,
+                path=summary_path,
+                page_start=next(
+                    (t.page_start for t in report.tables if "自评表" in t.caption), None
+                ),
+                page_end=None,
             )
         )
     return chunks

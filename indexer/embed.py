@@ -80,6 +80,9 @@ class SentenceTransformerEmbedder:
 
                     if self.threads:
                         torch.set_num_threads(self.threads)
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()  # no "Loading weights" bars on the CLI
                     log.info("loading embedding model %s", self.model_dir)
                     self._model = SentenceTransformer(
                         str(self.model_dir), device="cpu", local_files_only=True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .models import Report
 
 
@@ -48,5 +50,54 @@ def outline_text(report: Report) -> str:
             f"  {ind.level1} / {ind.level2} / {ind.level3}：指标值 {ind.target or '—'}，"
             f"完成值 {ind.actual or '—'}，分值 {_fmt(ind.weight)}，得分 {_fmt(ind.score)}"
             + (f"，偏差：{ind.deviation}" if ind.deviation else "")
+        )
+    return "\n".join(lines)
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], "【", text[start:end], "】"]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def results_text(result: Any, request: Any) -> str:
+    """A numbered list: unit · year · section path · page, then the text with 【matches】."""
+    if not result.hits:
+        return "没有找到结果。"
+    lines = [
+        f"共 {result.total} 条结果，显示第 {request.offset + 1}–"
+        f"{request.offset + len(result.hits)} 条（{result.took_ms:.0f} ms）"
+    ]
+    kinds = {"passage": "段落", "table": "表格", "indicator": "指标"}
+    for i, hit in enumerate(result.hits, start=request.offset + 1):
+        r = hit.report
+        page = f" · 第{hit.page}页" if hit.page else ""
+        lines.append("")
+        lines.append(
+            f"{i}. [{kinds.get(hit.kind, hit.kind)}] {r.unit} · {r.year or '—'} · "
+            f"{' > '.join(hit.path) or hit.heading}{page}"
+        )
+        text = _marked(hit.text, hit.highlights).replace("\n", " ")
+        lines.append(f"   {text[:300]}{'…' if len(text) > 300 else ''}")
+        if hit.table:
+            for row_index in hit.table["match_rows"][:5]:
+                row = hit.table["rows"][row_index]
+                lines.append("   ▸ " + " | ".join(c for c in row if c))
+    return "\n".join(lines)
+
+
+def answer_text(answer: Any) -> str:
+    if answer.answer is None:
+        lines = ["没有找到可靠的答案。"]
+    else:
+        lines = [f"答：{answer.answer}（置信度 {answer.confidence:.2f}）"]
+    for i, hit in enumerate(answer.citations, start=1):
+        page = f" 第{hit.page}页" if hit.page else ""
+        lines.append(
+            f"  [{i}] {hit.report.unit} {hit.report.year or ''} · "
+            f"{' > '.join(hit.path) or hit.heading}{page}"
         )
     return "\n".join(lines)

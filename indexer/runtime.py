@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .config import Settings
 from .embed import Embedder, make_embedder
+from .search import Searcher
 from .store import Store
 from .tokenize import Tokenizer
 
@@ -26,3 +27,16 @@ def open_components(settings: Settings, store: Store) -> tuple[Embedder, Tokeniz
 def model_info(path: Path) -> dict[str, object]:
     marker = path / "jixiao-build.json"
     return json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else {}
+
+
+def open_searcher(settings: Settings) -> Searcher:
+    """A searcher over an existing data directory (raises ``IndexNotFound`` if there is none)."""
+    store = Store(settings.data_dir)
+    embedder, tokenizer = open_components(settings, store)
+    return Searcher(
+        store,
+        embedder,
+        tokenizer,
+        weights=settings.weights(),
+        vector_index=settings.vector_index,
+    )

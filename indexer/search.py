@@ -232,6 +232,8 @@ class Searcher:
     ) -> Hit:
         table = None
         text = chunk.text
+        if chunk.kind == "passage" and len(members) > 1:
+            text = merge_overlapping([m.text for m in sorted(members, key=lambda m: m.ordinal)])
         if chunk.kind == "table" and chunk.table_id is not None:
             table = self._table_payload(chunk.table_id, members, terms)
         return Hit(
@@ -306,22 +308,52 @@ def _longest_common_run(a: str, b: str) -> int:
 
 
 def _dedupe(scored: list[tuple[ChunkRow, float]]) -> list[tuple[ChunkRow, float, list[ChunkRow]]]:
-    """One hit per section (passages), per table (row groups) and per indicator, best first."""
+    """One hit per table (all its row groups), per indicator, and per run of adjacent chunks
+    of one section (they overlap by a sentence); best first. Chunks of one section that are
+    not adjacent stay separate hits."""
+    runs: dict[int, list[list[ChunkRow]]] = {}  # section id -> runs of adjacent chunks
+    keys: dict[int, tuple[str, int]] = {}  # chunk id -> group key
     groups: dict[tuple[str, int], tuple[ChunkRow, float, list[ChunkRow]]] = {}
     order: list[tuple[str, int]] = []
     for chunk, score in scored:
         if chunk.kind == "table" and chunk.table_id is not None:
             key = ("table", chunk.table_id)
         elif chunk.kind == "passage" and chunk.section_id is not None:
-            key = ("section", chunk.section_id)
+            key = _run_key(runs.setdefault(chunk.section_id, []), chunk, keys)
         else:
             key = ("chunk", chunk.id)
+        keys[chunk.id] = key
         if key in groups:
             groups[key][2].append(chunk)
             continue
         groups[key] = (chunk, score, [chunk])
         order.append(key)
     return [groups[k] for k in order]
+
+
+def _run_key(
+    section_runs: list[list[ChunkRow]], chunk: ChunkRow, keys: dict[int, tuple[str, int]]
+) -> tuple[str, int]:
+    """The group of the run of adjacent chunks that ``chunk`` joins (or a new run)."""
+    for run in section_runs:
+        if any(abs(member.ordinal - chunk.ordinal) == 1 for member in run):
+            run.append(chunk)
+            return keys[run[0].id]
+    section_runs.append([chunk])
+    return ("run", chunk.id)
+
+
+def merge_overlapping(texts: list[str]) -> str:
+    """Concatenate adjacent chunk texts, dropping the sentence each repeats from the last."""
+    merged = texts[0] if texts else ""
+    for text in texts[1:]:
+        overlap = 0
+        for size in range(min(len(merged), len(text)), 0, -1):
+            if merged.endswith(text[:size]):
+                overlap = size
+                break
+        merged += text[overlap:]
+    return merged
 
 
 def _facets(

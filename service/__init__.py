@@ -1,0 +1,1 @@
+"""jixiao-kb HTTP service: FastAPI app factory, routes and schemas (imports ``indexer``)."""

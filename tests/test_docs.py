@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from indexer.cli import main
+from service.cli import main
 from indexer.config import setting_help
 from tests.conftest import ROOT
 
