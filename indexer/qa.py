@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from .search import Hit, Searcher, SearchRequest, _longest_common_run, _mentioned_units
+from .search import Hit, Searcher, SearchRequest, _longest_common_run, mentioned_units
 from .store import ChunkScope, ReportRow
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class QA:
     # --- targets -------------------------------------------------------------------------
 
     def _target_reports(self, question: str, reports: list[ReportRow]) -> list[ReportRow]:
-        units = _mentioned_units(question, {r.unit for r in reports})
+        units = mentioned_units(question, reports)
         years = {int(y) for y in _YEAR.findall(question)}
         chosen = [r for r in reports if (not units or r.unit in units)]
         if years:

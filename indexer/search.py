@@ -205,7 +205,7 @@ class Searcher:
     def _query_boosts(self, query: str, reports: dict[int, ReportRow]) -> dict[str, Any]:
         """Units and years named in the query (cheap, reliable cues)."""
         years = {int(y) for y in _YEAR.findall(query)}
-        units = _mentioned_units(query, {r.unit for r in self.store.reports()})
+        units = mentioned_units(query, self.store.reports())
         return {"years": sorted(years), "units": sorted(units)}
 
     @staticmethod
@@ -277,6 +277,16 @@ class Searcher:
         }
 
 
+def mentioned_units(query: str, reports: Sequence[ReportRow]) -> set[str]:
+    """Units named in the query by their distinctive part, else by their own district."""
+    by_name = _mentioned_units(query, {r.unit for r in reports})
+    if by_name:
+        return by_name
+    by_region = mentioned_regions(query, {r.unit: r.region for r in reports})
+    regions = {r.region for r in reports if r.unit in by_region}
+    return by_region if len(regions) == 1 else set()
+
+
 def _mentioned_units(query: str, units: set[str]) -> set[str]:
     """Units whose distinctive part appears in the query (longest shared run of ≥ 3 chars)."""
     squashed = "".join(query.split())
@@ -292,6 +302,24 @@ def _mentioned_units(query: str, units: set[str]) -> set[str]:
         return set()
     top = max(best.values())
     return {u for u, n in best.items() if n >= top * 0.8}
+
+
+_REGION_PARTS = re.compile(r"[^省市区县旗州盟]+(?:自治州|自治县|省|市|区|县|旗|州|盟)")
+
+
+def mentioned_regions(query: str, regions: dict[str, str]) -> set[str]:
+    """Units whose most specific region part (``芦淞区`` of ``株洲市芦淞区``) is in the query.
+
+    ``regions`` maps unit → region. Only a part that names one region is a cue: ``株洲市`` is
+    shared by every unit of the city and tells nothing when the index holds its districts.
+    """
+    squashed = "".join(query.split())
+    hits: set[str] = set()
+    for unit, region in regions.items():
+        parts = _REGION_PARTS.findall(region)
+        if parts and parts[-1] in squashed:
+            hits.add(unit)
+    return hits
 
 
 def _longest_common_run(a: str, b: str) -> int:

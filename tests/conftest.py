@@ -58,3 +58,30 @@ def write_variants(folder: Path, count: int) -> list[Path]:
         path.write_text(text.replace(unit, other), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+    """``corpus/`` indexed once with the real default model."""
+    from indexer.ingest import index_paths
+    from indexer.store import Store
+    from indexer.tokenize import Tokenizer
+
+    data = tmp_path_factory.mktemp("real") / "data"
+    store = Store(data, create=True)
+    index_paths(store, [CORPUS], real_embedder, Tokenizer(), workers=1)
+    store.close()
+    return data
+
+
+@pytest.fixture(scope="session")
+def real_settings(
+    real_data_dir: Path, default_model: Path, tmp_path_factory: pytest.TempPathFactory
+):  # type: ignore[no-untyped-def]
+    from indexer.config import Settings
+
+    return Settings(
+        data_dir=str(real_data_dir),
+        model_dir=str(default_model),
+        cache_dir=str(tmp_path_factory.mktemp("cache")),
+    )
