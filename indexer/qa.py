@@ -95,7 +95,7 @@ class QA:
     def ask(self, question: str) -> Answer:
         request = SearchRequest(question, mode="hybrid", top_k=5)
         request.validate()
-        reports = self.store.reports()
+        reports = self.searcher.all_reports()
         targets = self._target_reports(question, reports)
         answer = self._structured(question, targets, len(reports))
         if answer is None:

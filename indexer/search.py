@@ -144,6 +144,14 @@ class Searcher:
         self.tokenizer = tokenizer
         self.weights = weights or {"keyword": 1.0, "semantic": 1.0}
         self.vector_index_kind = vector_index
+        self._reports_cache: tuple[int, list[ReportRow]] = (-1, [])
+
+    def all_reports(self) -> list[ReportRow]:
+        """Every report, cached until the index changes (for query understanding)."""
+        generation = self.store.generation()
+        if self._reports_cache[0] != generation:
+            self._reports_cache = (generation, self.store.reports())
+        return self._reports_cache[1]
 
     # --- candidates ----------------------------------------------------------------------
 
@@ -205,7 +213,7 @@ class Searcher:
     def _query_boosts(self, query: str, reports: dict[int, ReportRow]) -> dict[str, Any]:
         """Units and years named in the query (cheap, reliable cues)."""
         years = {int(y) for y in _YEAR.findall(query)}
-        units = mentioned_units(query, self.store.reports())
+        units = mentioned_units(query, self.all_reports())
         return {"years": sorted(years), "units": sorted(units)}
 
     @staticmethod

@@ -34,3 +34,18 @@ def test_every_setting_is_documented() -> None:
 
 def test_quickstart_shows_the_two_commands() -> None:
     assert "make serve" in README and "make test" in README
+
+
+def test_every_api_route_is_documented() -> None:
+    from indexer.config import Settings
+    from service.app import create_app
+
+    app = create_app(Settings(data_dir="/nonexistent"))
+    routes = {
+        (method, route.path)  # type: ignore[attr-defined]
+        for route in app.routes
+        if getattr(route, "path", "").startswith("/api/")
+        for method in getattr(route, "methods", ())
+    }
+    missing = [f"{m} {p}" for m, p in sorted(routes) if f"{m} {p}" not in README]
+    assert missing == []
