@@ -229,9 +229,19 @@ def sha256_file(path: Path) -> str:
 
 
 def dedupe_key(report: Report) -> str:
-    """The same report in several formats shares unit, year, type and title."""
+    """The same report in several formats shares unit, year, type and title.
+
+    A partial extract without that metadata is only a duplicate of the same text.
+    """
     squash = "".join(report.title.split())
-    return f"{report.unit}|{report.year}|{report.report_type}|{squash}"
+    if report.unit and report.year and squash:
+        return f"{report.unit}|{report.year}|{report.report_type}|{squash}"
+    digest = hashlib.sha256()
+    for section in report.sections:
+        digest.update("".join(section.text.split()).encode())
+    for table in report.tables:
+        digest.update("".join("".join(r) for r in table.rows).encode())
+    return f"content:{digest.hexdigest()}"
 
 
 def report_vocabulary(report: Report) -> list[str]:

@@ -190,3 +190,12 @@ def test_a_different_model_is_refused(keyword_store: Store) -> None:
 
     with pytest.raises(ModelMismatch):
         keyword_store.check_model("another-model", 384)
+
+
+def test_partial_extracts_are_not_duplicates_of_each_other(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("七、存在的问题及原因分析\n1、预算编制不够细化。\n", encoding="utf-8")
+    b.write_text("存在的问题：资金拨付进度慢，项目前期论证不足。\n", encoding="utf-8")
+    store = Store(tmp_path / "data", create=True)
+    summary = index_paths(store, [a, b], HashEmbedder(), Tokenizer(), workers=1)
+    assert sorted(summary.indexed) == [str(a), str(b)] and not summary.duplicates

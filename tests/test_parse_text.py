@@ -117,3 +117,15 @@ def test_gbk_text_reads_like_utf8(name: str) -> None:
 def test_binary_bytes_are_not_mojibake(tmp_path: Path) -> None:
     with pytest.raises(EncodingError):
         decode(bytes(range(256)) * 20, tmp_path / "x.txt")
+
+
+def test_partial_extracts_without_title_or_headings(tmp_path: Path) -> None:
+    only_text = tmp_path / "excerpt.txt"
+    only_text.write_text("存在的问题：资金拨付进度慢，项目前期论证不足。\n", encoding="utf-8")
+    report = parse_file(only_text)
+    assert report.title == "" and report.year is None
+    assert report.sections[0].text.startswith("存在的问题")
+    one_section = tmp_path / "section.txt"
+    one_section.write_text("七、存在的问题及原因分析\n1、预算编制不够细化。\n", encoding="utf-8")
+    report = parse_file(one_section)
+    assert [s.heading for s in report.sections] == ["七、存在的问题及原因分析"]

@@ -615,9 +615,10 @@ function citation(c) {
 /** What a citation says: a table's matching rows (not its whole text), else a short snippet. */
 function citationText(c) {
   if (c.table && (c.table.match_rows || []).length) {
-    return c.table.match_rows
+    const rows = c.table.match_rows
       .map((i) => (c.table.rows[i] || []).filter((cell) => cell).join(" ｜ "))
       .join("；");
+    return rows.length > 160 ? `${rows.slice(0, 160)}…` : rows;
   }
   const text = c.text || "";
   const ranges = toUtf16Ranges(text, c.highlights);

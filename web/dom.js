@@ -101,24 +101,36 @@ export const markTerms = (text, terms) => highlighted(text, termRanges(text, ter
 
 const SENTENCE_END = /[。；！？\n]/;
 
+/** Where to start a snippet that shows `anchor`: the start of its sentence when that is near. */
+function sentenceStart(text, anchor) {
+  for (let i = anchor - 1; i >= Math.max(0, anchor - 70); i--) {
+    if (SENTENCE_END.test(text[i])) return i + 1;
+  }
+  return anchor <= 70 ? 0 : anchor - 30;
+}
+
 /**
- * The window [start, end) of a long text to show first: it starts at the beginning of the sentence
- * holding the first highlight (when that is near), so the snippet reads naturally. null: show all.
+ * The window [start, end) of a long text to show first, or null to show it all. Of the windows
+ * that start at a highlight's sentence, the one with the most highlighted text wins; a highlight
+ * counts by its length squared, so the whole query (电梯保险) beats scattered parts (保险).
  */
 export function snippetBounds(text, ranges, size = 170) {
   if (text.length <= size + 50) return null;
-  const first = mergeRanges(ranges, text.length)[0];
-  const anchor = first ? first[0] : 0;
-  let start = Math.max(0, anchor - 40);
-  for (let i = anchor - 1; i >= Math.max(0, anchor - 70); i--) {
-    if (SENTENCE_END.test(text[i])) {
-      start = i + 1;
-      break;
+  const merged = mergeRanges(ranges, text.length);
+  let best = [0, Math.min(text.length, size)];
+  let bestScore = -1;
+  for (const [anchor] of merged.length ? merged : [[0, 0]]) {
+    const start = Math.max(0, Math.min(sentenceStart(text, anchor), text.length - size));
+    const end = Math.min(text.length, start + size);
+    const score = merged
+      .filter(([s, e]) => s >= start && e <= end)
+      .reduce((sum, [s, e]) => sum + (e - s) ** 2, 0);
+    if (score > bestScore) {
+      best = [start, end];
+      bestScore = score;
     }
-    if (i === 0) start = 0;
   }
-  const end = Math.min(text.length, start + size);
-  return [Math.max(0, Math.min(start, end - size)), end];
+  return best;
 }
 
 // ---------- Labels ----------

@@ -61,9 +61,18 @@
   function snippet(text, ranges, size) {
     var chars = Array.from(text);
     var sorted = (ranges || []).slice().sort(function (a, b) { return a[0] - b[0]; });
-    var start = sorted.length ? Math.max(0, sorted[0][0] - 30) : 0;
+    // Start near the highlight whose window holds the most highlighted text (length squared, so
+    // the whole query beats scattered parts of it), as the search page does.
+    var start = 0;
+    var best = -1;
+    sorted.forEach(function (r) {
+      var from = Math.max(0, Math.min(r[0] - 20, chars.length - size));
+      var score = sorted.reduce(function (sum, o) {
+        return o[0] >= from && o[1] <= from + size ? sum + (o[1] - o[0]) * (o[1] - o[0]) : sum;
+      }, 0);
+      if (score > best) { best = score; start = from; }
+    });
     var end = Math.min(chars.length, start + size);
-    start = Math.max(0, Math.min(start, end - size));
     var frag = document.createDocumentFragment();
     if (start > 0) frag.append("…");
     var pos = start;
@@ -78,6 +87,18 @@
     frag.append(chars.slice(pos, end).join(""));
     if (end < chars.length) frag.append("…");
     return frag;
+  }
+
+  /** What a hit says: a table's matching rows, else a snippet of its text. */
+  function summary(r) {
+    var matches = r.table ? r.table.match_rows || [] : [];
+    if (matches.length) {
+      var rows = matches.map(function (i) {
+        return (r.table.rows[i] || []).filter(Boolean).join(" ｜ ");
+      }).join("；");
+      return rows.length > 160 ? rows.slice(0, 160) + "…" : rows;
+    }
+    return snippet(r.text || "", r.highlights, 110);
   }
 
   /** The report viewer on the service's origin, at the hit's section (or table, or indicators). */
@@ -152,7 +173,7 @@
                 r.report.title, el("span", { class: "sr" }, ["（在新窗口打开）"]),
               ]),
               el("span", { class: "meta" }, [meta]),
-              el("span", { class: "text" }, [snippet(r.text || "", r.highlights, 110)]),
+              el("span", { class: "text" }, [summary(r)]),
             ]));
           });
           if (data.total > data.results.length) {

@@ -29,6 +29,7 @@ _UNIT_LABEL = re.compile(
     r"^(?:(?:部门（单位）|部门\(单位\)|单位|部门|项目单位|预算单位)名称|实施单位|项目实施单位)"
     r"\s*[:：]\s*(.+)$"
 )
+_COVER_FIELD = re.compile(r"^(?:填报|填表|报送|联系|负责人|主管部门|编制|日期)[^：:]{0,6}[:：]")
 _FILL_DATE_LABEL = re.compile(r"填报日期\s*[:：]\s*([0-9年月日.．\-/ ]{6,})")
 _CAPTION_MAX = 80
 _REGION = re.compile(
@@ -134,7 +135,16 @@ def _find_title(blocks: list[Block]) -> tuple[str, int]:
     front = [b.text for b in blocks[:first_heading] if b.kind == "para"]
     title = next((t for t in front if "报告" in t and len(t) <= 80), None)
     if title is None:
-        title = next((t for t in front if not outline.is_label_line(t)), front[0] if front else "")
+        # Without a 报告 line, only a short line that is no sentence reads as a title; a
+        # partial extract that starts with body text has none.
+        title = next(
+            (
+                t
+                for t in front[:3]
+                if not outline.is_label_line(t) and len(t) <= 40 and "。" not in t
+            ),
+            "",
+        )
     # Front matter other than the title, the cover's form fields and dates is preamble text.
     return title, _body_start(blocks, first_heading, title)
 
@@ -144,8 +154,8 @@ def _body_start(blocks: list[Block], first_heading: int, title: str) -> int:
         text = block.text
         if block.kind != "para" or text == title:
             continue
-        if outline.is_label_line(text) or outline.is_date_line(text):
-            continue
+        if _UNIT_LABEL.match(text) or _COVER_FIELD.search(text) or outline.is_date_line(text):
+            continue  # the cover's form fields
         return i
     return first_heading
 
@@ -164,7 +174,7 @@ class _OpenSection:
 
 
 def _outline(blocks: list[Block], title: str) -> tuple[list[Section], list[Table]]:
-    preamble = _OpenSection(heading=title, level=0, rank=-1, path=())
+    preamble = _OpenSection(heading=title or "（正文）", level=0, rank=-1, path=())
     opened: list[_OpenSection] = [preamble]
     stack: list[_OpenSection] = []
     tables: list[Table] = []
