@@ -887,28 +887,43 @@ class Store:
             return index, last_seq
 
     def _rebuild(self, conn: sqlite3.Connection, kind: str) -> vec.VectorIndex:
-        ids, vectors = self._load_vectors(conn, None)
-        dim = (
-            vectors.shape[1]
-            if len(vectors)
-            else int(self.manifest().get("embedding_model", {}).get("dim", 384))
-        )
-        return vec.build_index(kind, dim, ids, vectors)
+        """A new index from the stored vectors, read in batches (a million vectors must not
+        be held twice in memory): train on a random sample, then add batch by batch."""
+        count = int(conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+        dim = int(self.manifest().get("embedding_model", {}).get("dim", 0))
+        sample_rows = conn.execute(
+            "SELECT vector FROM vectors ORDER BY random() LIMIT ?", (min(count, 262_144),)
+        ).fetchall()
+        if sample_rows:
+            sample = np.stack([np.frombuffer(r[0], dtype=np.float32) for r in sample_rows])
+            dim = sample.shape[1]
+        else:
+            sample = np.zeros((0, dim or 384), dtype=np.float32)
+        index = vec.empty_index(kind, dim or 384, count, sample)
+        del sample, sample_rows
+        last = -1
+        while True:
+            rows = conn.execute(
+                "SELECT chunk_id, vector FROM vectors WHERE chunk_id > ? "
+                "ORDER BY chunk_id LIMIT 50000",
+                (last,),
+            ).fetchall()
+            if not rows:
+                break
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            index.add(ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]))
+            last = int(ids[-1])
+        return index
 
     @staticmethod
-    def _load_vectors(
-        conn: sqlite3.Connection, only: list[int] | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        if only is None:
-            rows = conn.execute("SELECT chunk_id, vector FROM vectors ORDER BY chunk_id").fetchall()
-        else:
-            rows = []
-            for start in range(0, len(only), 500):
-                part = only[start : start + 500]
-                marks = ",".join("?" * len(part))
-                rows += conn.execute(
-                    f"SELECT chunk_id, vector FROM vectors WHERE chunk_id IN ({marks})", part
-                ).fetchall()
+    def _load_vectors(conn: sqlite3.Connection, only: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        rows = []
+        for start in range(0, len(only), 500):
+            part = only[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows += conn.execute(
+                f"SELECT chunk_id, vector FROM vectors WHERE chunk_id IN ({marks})", part
+            ).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.array([r[0] for r in rows], dtype=np.int64)

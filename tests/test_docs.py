@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from service.cli import main
 from indexer.config import setting_help
+from service.cli import main
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -298,7 +298,7 @@ function facetPanel(s, facets) {
   const details = h(
     "details",
     { open: facetsOpen },
-    h("summary", null, h("h2", { style: "display:inline" }, "筛选"), chosen.length ? `（已选 ${chosen.length} 项）` : ""),
+    h("summary", null, h("h2", null, "筛选"), chosen.length ? `（已选 ${chosen.length} 项）` : ""),
     groups.length ? groups : h("p", { class: "facet-empty" }, "没有可用的筛选项"),
   );
   details.addEventListener("toggle", () => {
@@ -342,9 +342,16 @@ function activeFilters(s) {
 
 let textIds = 0;
 
+/**
+ * One hit. Its title is the section heading (or table caption, or indicator name) rather than the
+ * report title, which would repeat on every hit of a report; the unit, year and type say which
+ * report it is, and the crumbs say where in it.
+ */
 function resultItem(r, terms) {
   const report = r.report || {};
-  const path = (r.section && r.section.path) || [];
+  const heading = (r.section && r.section.heading) || report.title || "（无标题）";
+  const path = [...((r.section && r.section.path) || [])];
+  if (path.length && path[path.length - 1] === heading) path.pop();
   return h(
     "li",
     { class: "panel result", dataset: { kind: r.kind, reportId: report.id } },
@@ -352,7 +359,7 @@ function resultItem(r, terms) {
       "h3",
       { class: "result-title" },
       h("span", { class: `kind-badge kind-${r.kind}` }, KIND_LABELS[r.kind] || r.kind),
-      h("a", { href: resultHref(r) }, report.title || "（无标题）"),
+      h("a", { href: resultHref(r), title: `在报告中查看：${report.title}` }, heading),
     ),
     h(
       "p",
@@ -360,7 +367,7 @@ function resultItem(r, terms) {
       h("span", { class: "unit" }, report.unit),
       report.year && h("span", { class: "year" }, `${report.year} 年度`),
       report.type && h("span", null, report.type),
-      r.page !== null && r.page !== undefined && h("span", { class: "page" }, `第 ${r.page} 页`),
+      r.page !== null && r.page !== undefined && h("span", { class: "page-no" }, `第 ${r.page} 页`),
     ),
     path.length > 0 &&
       h("ol", { class: "crumbs", "aria-label": "所在章节" }, path.map((p) => h("li", null, p))),
@@ -499,7 +506,7 @@ function showIntro(s) {
         EXAMPLE_QUERIES.map((q) => stateLink({ ...s, q, page: 1, ask: "" }, q)),
         stateLink({ ...s, ask: EXAMPLE_QUESTION }, `提问：${EXAMPLE_QUESTION}`),
       ),
-      h("h2", { style: "margin-top:16px" }, "已收录的报告"),
+      h("h2", { class: "intro-reports" }, "已收录的报告"),
       list,
     ),
   );

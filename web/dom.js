@@ -114,7 +114,7 @@ function sentenceStart(text, anchor) {
  * that start at a highlight's sentence, the one with the most highlighted text wins; a highlight
  * counts by its length squared, so the whole query (电梯保险) beats scattered parts (保险).
  */
-export function snippetBounds(text, ranges, size = 170) {
+export function snippetBounds(text, ranges, size = 200) {
   if (text.length <= size + 50) return null;
   const merged = mergeRanges(ranges, text.length);
   let best = [0, Math.min(text.length, size)];
@@ -182,6 +182,25 @@ function cellClass(text) {
 }
 
 /**
+ * Cells covered by a merged neighbour arrive as empty strings, just like genuinely blank cells. A
+ * run of two or more empty cells after a filled one is taken as that cell's merge (a colspan): it
+ * restores headers and notes (总分, 年度总体目标, 厉行节约保障措施) spanning the table, while a single
+ * empty cell — often a real blank, such as a missing 偏差原因 — stays a cell of its own.
+ */
+export function mergedCells(cells) {
+  const out = [];
+  for (let i = 0; i < cells.length; ) {
+    let j = i + 1;
+    while (j < cells.length && !cells[j].trim()) j++;
+    const filled = cells[i].trim() !== "";
+    const span = filled && j - i - 1 >= 2 ? j - i : 1;
+    out.push({ text: cells[i], span });
+    i += span;
+  }
+  return out;
+}
+
+/**
  * A report table as a real <table>. `matchRows` (indices into rows) are marked; with `context` set,
  * rows farther than that from every match are folded behind a 显示全部 toggle so that a result
  * shows what matched. Cells covered by a merged neighbour arrive as empty strings and stay empty.
@@ -211,7 +230,9 @@ export function renderTable(table, { matchRows = [], terms = [], context = null,
         h(
           "tr",
           null,
-          pad(header).map((c) => h("th", { scope: "col", class: cellClass(c) }, markTerms(c, terms))),
+          mergedCells(pad(header)).map(({ text, span }) =>
+            h("th", { scope: "col", colspan: span > 1 ? span : null, class: cellClass(text) }, markTerms(text, terms)),
+          ),
         ),
       )
     : null;
@@ -234,11 +255,11 @@ export function renderTable(table, { matchRows = [], terms = [], context = null,
     const tr = h(
       "tr",
       { class: isMatch ? "is-match" : null, hidden: !visible, dataset: { folded: visible ? null : "1" } },
-      pad(row).map((c, j) =>
+      mergedCells(pad(row)).map(({ text, span }, j) =>
         h(
           "td",
-          { class: cellClass(c) },
-          markTerms(c, terms),
+          { colspan: span > 1 ? span : null, class: cellClass(text) },
+          markTerms(text, terms),
           isMatch && j === 0 && h("span", { class: "visually-hidden" }, "（匹配行）"),
         ),
       ),

@@ -4,7 +4,7 @@
 // browser cannot scroll there by itself, so focusTarget() does it and marks the target.
 
 import { getReport } from "./api.js";
-import { formatNumber, h, pagesLabel, renderTable, setContent } from "./dom.js";
+import { appendAll, formatNumber, h, pagesLabel, renderTable, setContent } from "./dom.js";
 
 const LAST_SEARCH_KEY = "jixiao:last-search";
 const root = document.getElementById("report-root");
@@ -134,7 +134,7 @@ function body(detail) {
   for (const section of detail.sections) {
     const level = Math.min(Math.max(section.level || 1, 1), 4) + 1;
     const paragraphs = (section.text || "").split("\n").filter((line) => line.trim());
-    article.append(
+    appendAll(article, [
       h(
         "section",
         { class: "report-section", id: `section-${section.id}`, "aria-labelledby": `heading-${section.id}` },
@@ -142,10 +142,10 @@ function body(detail) {
         paragraphs.map((line) => h("p", null, line)),
       ),
       tablesOf(section).map(tableBlock),
-    );
+    ]);
   }
   const rest = detail.tables.filter((t) => !placed.has(t.id));
-  if (rest.length) article.append(h("h2", null, "附表"), rest.map(tableBlock));
+  if (rest.length) appendAll(article, [h("h2", null, "附表"), rest.map(tableBlock)]);
   return article;
 }
 

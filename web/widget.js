@@ -72,6 +72,10 @@
       }, 0);
       if (score > best) { best = score; start = from; }
     });
+    // Begin at the start of that sentence when it is near, so the snippet reads naturally.
+    for (var i = start - 1; i >= Math.max(0, start - 40); i--) {
+      if (/[。；！？\n]/.test(chars[i])) { start = i + 1; break; }
+    }
     var end = Math.min(chars.length, start + size);
     var frag = document.createDocumentFragment();
     if (start > 0) frag.append("…");
@@ -165,12 +169,16 @@
           if (mine !== seq) return;
           status.textContent = data.total ? "找到 " + data.total + " 条结果" : "没有找到与“" + q + "”相关的内容。";
           data.results.forEach(function (r) {
-            var meta = [r.report.unit, r.report.year ? r.report.year + " 年度" : "", (r.section.path || []).join(" › "),
+            // Titled by section (as on the search page): the report title would repeat on every hit.
+            var heading = r.section.heading || r.report.title;
+            var path = (r.section.path || []).slice();
+            if (path[path.length - 1] === heading) path.pop();
+            var meta = [r.report.unit, r.report.year ? r.report.year + " 年度" : "", path.join(" › "),
               r.page !== null && r.page !== undefined ? "第 " + r.page + " 页" : ""].filter(Boolean).join(" · ");
             list.append(el("li", { class: "result" }, [
               el("span", { class: "kind" }, [KINDS[r.kind] || r.kind]),
-              el("a", { href: viewerUrl(api, r), target: "_blank", rel: "noopener" }, [
-                r.report.title, el("span", { class: "sr" }, ["（在新窗口打开）"]),
+              el("a", { href: viewerUrl(api, r), target: "_blank", rel: "noopener", title: r.report.title }, [
+                heading, el("span", { class: "sr" }, ["（在新窗口打开）"]),
               ]),
               el("span", { class: "meta" }, [meta]),
               el("span", { class: "text" }, [summary(r)]),
@@ -200,4 +208,7 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
   else mountAll();
+
+  // Pages that add a <div data-jixiao-search> later (single-page apps) call JixiaoSearch.mountAll().
+  window.JixiaoSearch = { mountAll: mountAll };
 })();
