@@ -8,7 +8,7 @@ DATA   ?= data
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install browser serve test lint corpus clean
+.PHONY: install browser serve test lint corpus bench bench-quick clean
 
 install: $(STAMP) $(BROWSER_STAMP)
 
@@ -43,8 +43,15 @@ test: install lint
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check indexer service tests scripts
+	$(VENV)/bin/ruff check indexer service tests scripts bench
 	$(VENV)/bin/mypy
+
+# Speed, memory and quality side by side (bench/results/latest.json); see README "Benchmark".
+bench-quick: install
+	$(PY) bench/run.py --profile quick
+
+bench: install
+	$(PY) bench/run.py --profile full
 
 # Regenerates corpus/*.docx and corpus/*.pdf from the text seeds (needs LibreOffice; see README).
 corpus: install

@@ -337,7 +337,8 @@ def summary_table(r: dict[str, Any]) -> str:
         f"{r['corpus']['characters']} characters",
         f"ingest: {i['chunks_per_s']} chunks/s end to end vs {i['raw_embed_chunks_per_s']} raw "
         f"embedding (ratio {i['ratio_to_raw_embed']}, target ≥ 0.7); parse "
-        f"{i['parse_pages_per_s']} pages/s; keyword index {i['keyword_index_chunks_per_s']} chunks/s",
+        f"{i['parse_pages_per_s']} pages/s; keyword index "
+        f"{i['keyword_index_chunks_per_s']} chunks/s",
         f"query (in-process): raw parts p50 {q['raw_parts_p50_ms']} ms; hybrid/raw "
         f"{q['hybrid_ratio_to_raw_parts']} (target ≤ 1.5)",
     ]

@@ -129,3 +129,21 @@ def test_partial_extracts_without_title_or_headings(tmp_path: Path) -> None:
     one_section.write_text("七、存在的问题及原因分析\n1、预算编制不够细化。\n", encoding="utf-8")
     report = parse_file(one_section)
     assert [s.heading for s in report.sections] == ["七、存在的问题及原因分析"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "region"),
+    [
+        ("株洲市芦淞区物业服务指导中心", "株洲市芦淞区"),
+        ("长沙市望城区人力资源和社会保障局", "长沙市望城区"),
+        ("秭归县市场监督管理局", "秭归县"),
+        ("赣州市赣县区民政局", "赣州市赣县区"),
+        ("韶山市民政局", "韶山市"),
+        ("株洲市社区服务中心", "株洲市"),
+        ("湖南省人民医院", "湖南省"),
+    ],
+)
+def test_region_from_unit_name(unit: str, region: str) -> None:
+    from indexer.parse.structure import region_of
+
+    assert region_of(unit) == region

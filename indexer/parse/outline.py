@@ -126,5 +126,13 @@ def ends_paragraph(text: str) -> bool:
 
 
 def should_join(first: str, second: str) -> bool:
-    """Whether ``second`` continues ``first`` (a paragraph broken by a page or line end)."""
-    return not ends_paragraph(first) and not starts_new_paragraph(second)
+    """Whether ``second`` continues ``first`` (a paragraph broken by a page or line end).
+
+    A form field (``部门（单位）名称：…保障``) can wrap too, but only onto a short tail that
+    completes the name (``局``).
+    """
+    if starts_new_paragraph(second):
+        return False
+    if is_label_line(first) and not first.rstrip().endswith(("：", ":")):
+        return len(second) <= 8 and not any(ch in second for ch in "：:。，,")
+    return not ends_paragraph(first)

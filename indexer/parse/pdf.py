@@ -300,7 +300,12 @@ def _continues_row(last: list[str], first: list[str]) -> bool:
             return False
         if to_number(last[j]) is not None or to_number(first[j]) is not None:
             return False  # numbers are short and never wrap: a number starts a new row
+        if first[j] in _PLACEHOLDERS or last[j] in _PLACEHOLDERS:
+            return False  # ``/`` fills a whole cell: a row of them is complete
     return True
+
+
+_PLACEHOLDERS = {"/", "／", "—", "——", "-", "--", "无", "\\"}
 
 
 def _join_cells(a: str, b: str) -> str:

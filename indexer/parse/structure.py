@@ -32,24 +32,15 @@ _UNIT_LABEL = re.compile(
 _COVER_FIELD = re.compile(r"^(?:填报|填表|报送|联系|负责人|主管部门|编制|日期)[^：:]{0,6}[:：]")
 _FILL_DATE_LABEL = re.compile(r"填报日期\s*[:：]\s*([0-9年月日.．\-/ ]{6,})")
 _CAPTION_MAX = 80
+# Province, then prefecture, then county; a 市 followed by 场/政/民… is a word (市场监督管理局),
+# not a city; 县区 is tried before 县 so that 赣县区 stays whole.
+_NOT_SUFFIX = ""  # the character classes already keep 县市场 apart
 _REGION = re.compile(
-    r"^((?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?"
-    r"(?:[\u4e00-\u9fff]{2,7}?(?:市|自治州|地区|盟))?"
-    r"(?:[\u4e00-\u9fff]{1,5}?(?:区|县|旗|市))?)"
+    r"^(?P<province>[\u4e00-\u9fff]{2,7}?(?:省|自治区))?"
+    rf"(?P<city>[^省市县区\s]{{2,7}}?(?:自治州|地区|盟|市{_NOT_SUFFIX}))?"
+    rf"(?P<county>[^省市县区\s]{{1,6}}?(?:县区|自治县|区|县|旗|市{_NOT_SUFFIX}))?"
 )
-_NOT_COUNTY = (
-    "社区",
-    "小区",
-    "园区",
-    "景区",
-    "街区",
-    "片区",
-    "辖区",
-    "市区",
-    "城区",
-    "矿区",
-    "校区",
-)
+_NOT_COUNTY = {"社区", "小区", "园区", "景区", "街区", "片区", "辖区", "市区", "城区", "矿区"}
 UNIT_TABLE_LABELS = (
     "单位）名称",
     "单位)名称",
@@ -63,15 +54,16 @@ UNIT_TABLE_LABELS = (
 
 def build_report(raw: RawDocument) -> Report:
     """Structure a read document. Pure: the same blocks always give the same report."""
-    blocks = repair_paragraphs(list(raw.blocks))
+    repaired = repair_paragraphs(list(raw.blocks))
+    blocks = repaired
     title, body_start = _find_title(blocks)
     blocks = [b for i, b in enumerate(blocks) if i >= body_start or b.kind == "table"]
     blocks = [b for b in blocks if not (b.kind == "para" and b.text == title)]
     sections, tables = _outline(blocks, title)
     grids = [(t.header, *t.rows) for t in tables]
-    all_text = "\n".join([title] + [b.text for b in raw.blocks if b.kind == "para"])
+    all_text = "\n".join([title] + [b.text for b in repaired if b.kind == "para"])
 
-    unit = _find_unit(raw.blocks, grids, title)
+    unit = _find_unit(tuple(repaired), grids, title)
     indicators: list[Indicator] = []
     for table in tables:
         pages = table.row_pages or (table.page_start,) * (len(table.rows) + 1)
@@ -89,7 +81,7 @@ def build_report(raw: RawDocument) -> Report:
         region=region_of(unit),
         year=_find_year(title, all_text),
         report_type=report_type_of(title + "\n" + "\n".join(t.caption for t in tables)),
-        fill_date=_find_fill_date(raw.blocks),
+        fill_date=_find_fill_date(tuple(repaired)),
         total_score=total,
         budget=budget,
         pages=raw.pages,
@@ -285,13 +277,15 @@ def unit_from_title(title: str) -> str:
 
 
 def region_of(unit: str) -> str:
-    """The region that opens a unit name: ``株洲市芦淞区物业…`` → ``株洲市芦淞区``."""
+    """The region that opens a unit name: ``株洲市芦淞区物业…`` → ``株洲市芦淞区``,
+    ``秭归县市场监督管理局`` → ``秭归县``; a generic word (``社区``) is no county."""
     m = _REGION.match(unit)
-    region = m.group(1) if m else ""
-    for word in _NOT_COUNTY:
-        if region.endswith(word):  # 株洲市社区服务中心: 社区 is no county
-            region = region[: -len(word)]
-    return region
+    if not m:
+        return ""
+    county = m.group("county") or ""
+    if county in _NOT_COUNTY:
+        county = ""
+    return "".join(part for part in (m.group("province"), m.group("city"), county) if part)
 
 
 def report_type_of(text: str) -> str:

@@ -14,7 +14,7 @@ from ..models import Grid, Indicator
 
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 _LEVEL_WEIGHT = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
-_EMPTY_VALUES = {"", "/", "／", "—", "——", "-", "--", "无", "\\"}
+_EMPTY_VALUES = {"", "/", "／", "//", "—", "——", "-", "--", "无", "\\"}
 
 # Header text → record field; the first matching rule wins, checked in this order.
 _INDICATOR_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
