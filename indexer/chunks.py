@@ -112,6 +112,11 @@ def _section_chunks(report: Report, index: int, section: Section, start: int) ->
     return out
 
 
+def _section_of(report: Report, path: tuple[str, ...]) -> int | None:
+    """Index of the section with heading path ``path`` (where a table sits)."""
+    return next((i for i, s in enumerate(report.sections) if s.path == path), None)
+
+
 def _table_chunks(report: Report, index: int, table: Table, start: int) -> list[Chunk]:
     path = (*table.section_path, table.caption) if table.caption else table.section_path
     ctx = context_line(report, path)
@@ -140,6 +145,7 @@ def _table_chunks(report: Report, index: int, table: Table, start: int) -> list[
                 page_start=table.page_start,
                 page_end=table.page_end,
                 table_ordinal=index,
+                section_ordinal=_section_of(report, table.section_path),
                 row_start=lo,
                 row_end=hi,
             )
@@ -199,6 +205,13 @@ def build_chunks(report: Report) -> list[Chunk]:
     for i, table in enumerate(report.tables):
         chunks.extend(_table_chunks(report, i, table, len(chunks)))
     caption = next((t.caption for t in report.tables if "自评表" in t.caption), "绩效自评表")
+    indicator_table = next(
+        (t for t in report.tables if any("三级指标" in c for r in (t.header, *t.rows) for c in r)),
+        None,
+    )
+    indicator_section = (
+        _section_of(report, indicator_table.section_path) if indicator_table else None
+    )
     for i, ind in enumerate(report.indicators):
         path = (caption, ind.level1, ind.level2)
         ctx = context_line(report, path)
@@ -215,6 +228,7 @@ def build_chunks(report: Report) -> list[Chunk]:
                 page_start=ind.page,
                 page_end=ind.page,
                 indicator_ordinal=i,
+                section_ordinal=indicator_section,
             )
         )
     summary = summary_text(report)

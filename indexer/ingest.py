@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunks import build_chunks
+from .chunks import Chunk, build_chunks
 from .embed import Embedder
 from .errors import InputError, UnsupportedFormat
 from .models import Report
@@ -146,11 +146,18 @@ def index_paths(
         jobs.append((key, sha, size))
 
     workers = workers or (os.cpu_count() or 1)
+    batch = _Batch(store, embedder, summary)
     for parsed in _parsed_stream(jobs, workers):
-        chunks = _store_parsed(store, parsed, embedder, tokenizer, summary)
-        summary.chunks += chunks
+        batch.take(parsed, tokenizer)
+        if batch.pending_chunks >= EMBED_BATCH_CHUNKS:
+            chunks = batch.flush()
+            if progress:
+                progress("chunks", 0, chunks)
         if progress:
-            progress("file", 1, chunks)
+            progress("file", 1, 0)
+    chunks = batch.flush()
+    if progress:
+        progress("chunks", 0, chunks)
 
     store.vector_index()
     store.save_vector_index()
@@ -158,63 +165,127 @@ def index_paths(
     return summary
 
 
-def _store_parsed(
-    store: Store, parsed: _Parsed, embedder: Embedder, tokenizer: Tokenizer, summary: IngestSummary
-) -> int:
-    if parsed.report is None:
-        summary.failed.append((parsed.path, parsed.error or "解析失败"))
-        store.record_file(parsed.path, parsed.sha, parsed.size, "failed", None, parsed.error)
-        return 0
-    report = parsed.report
-    previous = store.file_record(parsed.path)
-    replace: list[int] = []
-    if previous and previous.report_id is not None and previous.status == "indexed":
-        replace.append(previous.report_id)  # the file changed: its old report goes
+# Chunks of several reports are embedded together: one call sorts them by length and fills
+# whole batches, which is most of the embedding speed on a CPU. Each report is still committed
+# in its own transaction.
+EMBED_BATCH_CHUNKS = 256
 
-    same_content = store.report_by_sha(parsed.sha)
-    if same_content is not None and same_content.id not in replace:
-        return _duplicate(store, parsed, same_content.id, same_content.source, summary)
-    twin = store.report_by_dedupe_key(dedupe_key(report))
-    if twin is not None and twin.id not in replace:
-        if _rank(parsed.path) >= _rank(twin.source):
-            return _duplicate(store, parsed, twin.id, twin.source, summary)
-        replace.append(twin.id)  # the better format wins; the old file becomes its duplicate
 
-    tokenizer.add_words(report_vocabulary(report))
-    chunks = build_chunks(report)
-    terms = [tokenizer.terms(c.index_text) for c in chunks]
-    vectors = embedder.embed_passages([c.embed_text for c in chunks])
-    if len(chunks) == 0:
-        vectors = np.zeros((0, embedder.dim), dtype=np.float32)
-    stored = store.store_original(Path(parsed.path), parsed.sha)
-    replaced_sources = [r.source for r in (store.report(i) for i in replace) if r]
-    report_id = store.add_report(
-        report,
-        chunks,
-        vectors,
-        sha=parsed.sha,
-        file_path=parsed.path,
-        size=parsed.size,
-        stored_file=stored,
-        replace_ids=replace,
-        chunk_terms=terms,
-    )
-    for source in replaced_sources:
-        if source != parsed.path:
-            old = store.file_record(source)
-            if old is not None:
-                store.record_file(source, old.sha256, old.size, "duplicate", report_id, None)
-                summary.duplicates.append((source, parsed.path))
-    summary.indexed.append(parsed.path)
-    return len(chunks)
+@dataclass
+class _Pending:
+    parsed: _Parsed
+    chunks: list[Chunk]
+    terms: list[list[str]]
+    replace: list[int]
+
+
+class _Batch:
+    """Reports parsed and chunked, waiting to be embedded and committed."""
+
+    def __init__(self, store: Store, embedder: Embedder, summary: IngestSummary) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.summary = summary
+        self.pending: list[_Pending] = []
+        self.twins: list[tuple[_Parsed, str]] = []  # duplicates of a pending report (its path)
+        self.by_sha: dict[str, str] = {}
+        self.by_key: dict[str, str] = {}
+
+    @property
+    def pending_chunks(self) -> int:
+        return sum(len(p.chunks) for p in self.pending)
+
+    def take(self, parsed: _Parsed, tokenizer: Tokenizer) -> None:
+        """Record a failure or a duplicate now; queue a new report for the next flush."""
+        store, summary = self.store, self.summary
+        if parsed.report is None:
+            summary.failed.append((parsed.path, parsed.error or "解析失败"))
+            store.record_file(parsed.path, parsed.sha, parsed.size, "failed", None, parsed.error)
+            return
+        report = parsed.report
+        key = dedupe_key(report)
+        pending_twin = self.by_sha.get(parsed.sha) or self.by_key.get(key)
+        if pending_twin is not None:  # files come PDF first: the pending one is as good
+            self.twins.append((parsed, pending_twin))
+            return
+        previous = store.file_record(parsed.path)
+        replace: list[int] = []
+        if previous and previous.report_id is not None and previous.status == "indexed":
+            replace.append(previous.report_id)  # the file changed: its old report goes
+        same_content = store.report_by_sha(parsed.sha)
+        if same_content is not None and same_content.id not in replace:
+            _duplicate(store, parsed, same_content.id, same_content.source, summary)
+            return
+        twin = store.report_by_dedupe_key(key)
+        if twin is not None and twin.id not in replace:
+            if _rank(parsed.path) >= _rank(twin.source):
+                _duplicate(store, parsed, twin.id, twin.source, summary)
+                return
+            replace.append(twin.id)  # the better format wins; the old file becomes a duplicate
+        tokenizer.add_words(report_vocabulary(report))
+        chunks = build_chunks(report)
+        terms = [tokenizer.terms(c.index_text) for c in chunks]
+        self.pending.append(_Pending(parsed, chunks, terms, replace))
+        self.by_sha[parsed.sha] = parsed.path
+        self.by_key[key] = parsed.path
+
+    def flush(self) -> int:
+        """Embed every pending chunk in one call, then commit report by report."""
+        if not self.pending and not self.twins:
+            return 0
+        texts = [c.embed_text for p in self.pending for c in p.chunks]
+        vectors = (
+            self.embedder.embed_passages(texts)
+            if texts
+            else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        )
+        offset = 0
+        committed = 0
+        for item in self.pending:
+            count = len(item.chunks)
+            self._commit(item, vectors[offset : offset + count])
+            offset += count
+            committed += count
+        for parsed, kept in self.twins:
+            record = self.store.file_record(kept)
+            report_id = record.report_id if record else None
+            if report_id is not None:
+                _duplicate(self.store, parsed, report_id, kept, self.summary)
+        self.pending, self.twins = [], []
+        self.by_sha, self.by_key = {}, {}
+        self.summary.chunks += committed
+        return committed
+
+    def _commit(self, item: _Pending, vectors: np.ndarray) -> None:
+        store, parsed = self.store, item.parsed
+        assert parsed.report is not None  # only parsed reports are queued
+        stored = store.store_original(Path(parsed.path), parsed.sha)
+        replaced_sources = [r.source for r in (store.report(i) for i in item.replace) if r]
+        report_id = store.add_report(
+            parsed.report,
+            item.chunks,
+            vectors,
+            sha=parsed.sha,
+            file_path=parsed.path,
+            size=parsed.size,
+            stored_file=stored,
+            replace_ids=item.replace,
+            chunk_terms=item.terms,
+        )
+        for source in replaced_sources:
+            if source != parsed.path:
+                old = store.file_record(source)
+                if old is not None:
+                    store.record_file(source, old.sha256, old.size, "duplicate", report_id, None)
+                    self.summary.duplicates.append((source, parsed.path))
+        self.summary.indexed.append(parsed.path)
 
 
 def _duplicate(
     store: Store, parsed: _Parsed, report_id: int, kept: str, summary: IngestSummary
-) -> int:
+) -> None:
     store.record_file(parsed.path, parsed.sha, parsed.size, "duplicate", report_id, None)
     summary.duplicates.append((parsed.path, kept))
-    return 0
 
 
 def _rank(path: str) -> int:

@@ -100,6 +100,7 @@ class Hit:
             "highlights": [list(span) for span in self.highlights],
             "table": self.table,
             "chunk_id": self.chunk_id,
+            "indicator_id": self.indicator_id,
         }
 
 

@@ -59,6 +59,7 @@ class Result(BaseModel):
     highlights: list[list[int]]
     table: TablePayload | None
     chunk_id: int
+    indicator_id: int | None = None
 
 
 class SearchResponse(BaseModel):

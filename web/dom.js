@@ -151,18 +151,19 @@ export function formatNumber(value, digits = 2) {
 }
 
 /**
- * Where a search result lives in the report viewer. Passages carry their section id; table and
- * indicator hits currently carry none (section.id is null), so they point at the table or at the
- * indicator list instead.
+ * Where a search result lives in the report viewer: a table hit at its table, an indicator hit
+ * at its row of the indicator table, a passage at its section.
  */
 export function resultAnchor(result) {
-  if (result.section && result.section.id !== null && result.section.id !== undefined) {
-    return `section-${result.section.id}`;
-  }
   if (result.table && result.table.id !== null && result.table.id !== undefined) {
     return `table-${result.table.id}`;
   }
-  if (result.kind === "indicator") return "indicators";
+  if (result.kind === "indicator") {
+    return result.indicator_id != null ? `indicator-${result.indicator_id}` : "indicators";
+  }
+  if (result.section && result.section.id !== null && result.section.id !== undefined) {
+    return `section-${result.section.id}`;
+  }
   return "";
 }
 
