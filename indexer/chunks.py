@@ -189,7 +189,8 @@ def summary_text(report: Report) -> str:
     for key, label, unit in _BUDGET_LABELS:
         value = report.budget.get(key)
         if value is not None:
-            parts.append(f"{label}{_num(value)}{unit}")
+            text = f"{value:.2f}" if unit == "万元" else _num(value)  # as reports write 万元
+            parts.append(f"{label}{text}{unit}")
     if not parts:
         return ""
     year = f"{report.year}年度" if report.year else ""

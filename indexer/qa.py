@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from .search import Hit, Searcher, SearchRequest, _longest_common_run, mentioned_units
+from .search import Hit, Searcher, SearchRequest, _longest_common_run, mentioned_reports
 from .store import ChunkScope, ReportRow
 
 log = logging.getLogger(__name__)
@@ -63,16 +63,17 @@ class Answer:
 _SCORE = re.compile(r"总分|自评得分|自评分|综合得分|得了?多少分|评分|打分|得分是多少|自评结果")
 _STAFF_ACTUAL = re.compile(r"实际在职人数|在职人数|实有人数|实际人数|有多少人|多少名?(?:工作)?人员")
 _STAFF_AUTH = re.compile(r"编制数|编制人数|核定编制|多少编制")
+# Checked in this order: "全年预算执行数" asks for the 执行数, not the 全年预算数.
 _BUDGET_KEYS = (
-    (re.compile(r"年初预算"), "initial_budget", "万元", "年初预算数"),
-    (re.compile(r"全年预算|调整后预算"), "full_year_budget", "万元", "全年预算数"),
-    (re.compile(r"预算执行率|执行率"), "execution_rate", "%", "执行率"),
+    (re.compile(r"执行率"), "execution_rate", "%", "执行率"),
     (
-        re.compile(r"全年执行数|执行数|执行了多少|支出了多少|实际支出总额"),
+        re.compile(r"执行数|执行了多少|执行金额|实际支出|支出了多少|支出总额|决算数"),
         "executed",
         "万元",
         "全年执行数",
     ),
+    (re.compile(r"年初预算"), "initial_budget", "万元", "年初预算数"),
+    (re.compile(r"全年预算|调整后预算|预算总额|预算数"), "full_year_budget", "万元", "全年预算数"),
 )
 _INDICATOR_FIELDS = (
     (re.compile(r"完成值|完成情况|实际完成|完成了多少|完成多少|实际"), "actual", "实际完成值"),
@@ -113,13 +114,12 @@ class QA:
     # --- targets -------------------------------------------------------------------------
 
     def _target_reports(self, question: str, reports: list[ReportRow]) -> list[ReportRow]:
-        units = mentioned_units(question, reports)
+        """The reports a question names (by unit, project or district), narrowed by year."""
+        chosen = mentioned_reports(question, reports)
         years = {int(y) for y in _YEAR.findall(question)}
-        chosen = [r for r in reports if (not units or r.unit in units)]
-        if years:
-            in_year = [r for r in chosen if r.year in years]
-            chosen = in_year or chosen
-        return chosen if units else []
+        if years and chosen:
+            chosen = [r for r in chosen if r.year in years] or chosen
+        return chosen
 
     # --- structured ----------------------------------------------------------------------
 
@@ -127,10 +127,12 @@ class QA:
         report = targets[0] if len(targets) == 1 else None
         if report is None and n_reports == 1:
             report = self.store.reports()[0]
-        indicator = self._indicator_answer(question, report) if report else None
+        asks_indicator = "指标" in question
+        rest = _without_names(question, report) if report else question
+        indicator = self._indicator_answer(rest, report) if report and asks_indicator else None
         if indicator is not None:
             return indicator
-        if _SCORE.search(question):
+        if _SCORE.search(question) and not asks_indicator:
             if report is None or report.total_score is None:
                 return None
             value = _fmt(report.total_score)
@@ -146,12 +148,18 @@ class QA:
                 value = _fmt(report.budget[key])
                 cites = self._cite(report, f"{label} {value}", ("table", "passage"), label)
                 return Answer(f"{value}{unit}", 0.9, cites, "structured", detail={"field": key})
+        if report is not None and not asks_indicator and not _ASKS_MONEY.search(rest):
+            # An indicator named without the word 指标 (加装电梯的实际完成值); a question about
+            # money (加装电梯专项资金实际支出) is about the budget text, not the indicator.
+            indicator = self._indicator_answer(rest, report)
+            if indicator is not None:
+                return indicator
         for pattern, key, unit, _label in _BUDGET_KEYS:
-            if pattern.search(question) and report is not None:
+            if pattern.search(question) and report is not None and _asks_whole_budget(rest):
                 value_raw = report.budget.get(key)
                 if value_raw is None:
                     return None
-                value = _fmt(value_raw)
+                value = _fmt(value_raw) if unit == "%" else f"{value_raw:.2f}"
                 cites = self._cite(report, f"{_label} {value}", ("table",), _label)
                 return Answer(f"{value}{unit}", 0.9, cites, "structured", detail={"field": key})
         return None
@@ -257,6 +265,32 @@ class QA:
             return None
 
 
+def _without_names(question: str, report: ReportRow) -> str:
+    """The question minus what it shares with the report's unit, subject and region (so a
+    project named 基本公共卫生服务 is not taken for the indicator 基本公共卫生服务水平)."""
+    from .search import _longest_common_substring, report_subject
+
+    rest = "".join(question.split())
+    for name in (report.unit, report_subject(report), report.region):
+        run = _longest_common_substring(rest, name) if name else ""
+        if len(run) >= 3:
+            rest = rest.replace(run, " ")
+    return rest
+
+
+_ASKS_MONEY = re.compile(r"资金|支出|经费|预算|万元|花了|多少钱|金额|拨付")
+_BUDGET_WORDS = re.compile(
+    r"20\d{2}年度?|全年|年初|年度|预算|执行数|执行率|执行|实际支出|支出|决算数|资金总额|总额|资金|"
+    r"部门|单位|整体|项目|金额|数|是|多少|的|了|共|计|为|？|\?|。|，|\s"
+)
+
+
+def _asks_whole_budget(rest: str) -> bool:
+    """Whether a budget question is about the whole report, not one item in it (``芦淞区既有
+    住宅加装电梯专项资金实际支出`` asks about one 专项, which only the text answers)."""
+    return len(_BUDGET_WORDS.sub("", rest)) < 3
+
+
 def _hit_text(hit: Hit) -> str:
     parts = [hit.text]
     if hit.table:
@@ -275,18 +309,39 @@ def _key_terms(question: str, terms: list[str]) -> list[str]:
     return list(dict.fromkeys(keep))
 
 
+# How reports word what questions ask: a key term counts as present when a synonym is.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "人数": ("人员", "名"),
+    "实际": ("实有", "实际"),
+    "在职": ("在职", "在岗"),
+    "执行数": ("实际支出", "执行", "支出"),
+    "执行": ("支出",),
+    "总分": ("得分", "评分"),
+    "得分": ("总分", "评分"),
+    "资金": ("经费",),
+    "经费": ("资金",),
+    "花": ("支出", "支付", "使用", "费"),
+    "钱": ("资金", "经费", "万元"),
+}
+
+
+def _present(key: str, text: str) -> bool:
+    return key in text or any(alt in text for alt in _SYNONYMS.get(key, ()))
+
+
 def _score_sentence(sentence: str, keys: list[str], wants_quantity: bool) -> tuple[float, str]:
-    """Share of the question's key terms in the sentence (longer terms weigh more), and the best
-    clause to answer with (the clause holding the key terms and, if asked, a quantity)."""
+    """Share of the question's key terms in the sentence (longer terms weigh more; a synonym
+    counts), and the best clause to answer with (the clause holding the key terms and, if
+    asked, a quantity)."""
     if not keys:
         return 0.0, sentence
     total = sum(len(k) for k in keys)
-    covered = sum(len(k) for k in keys if k in sentence)
+    covered = sum(len(k) for k in keys if _present(k, sentence))
     score = covered / total
     clauses = [c for c in _CLAUSE_SPLIT.split(sentence) if c.strip()]
     best_clause, best_value = sentence, -1.0
     for clause in clauses:
-        value = sum(len(k) for k in keys if k in clause) / total
+        value = sum(len(k) for k in keys if _present(k, clause)) / total
         has_quantity = bool(_QUANTITY.search(clause)) and any(ch.isdigit() for ch in clause)
         if wants_quantity and has_quantity:
             value += 0.5

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .chunks import SUMMARY_HEADING
 from .embed import Embedder
 from .errors import JixiaoError
 from .fusion import highlight_spans, reciprocal_rank_fusion
@@ -26,7 +27,32 @@ KINDS = ("passage", "table", "indicator")
 CANDIDATES = 200
 RRF_K = 60
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
-_GENERIC_UNIT_PARTS = ("中心", "管理", "服务", "局", "办公室", "委员会", "单位", "部门")
+_ASKS_RESULTS = re.compile(
+    r"总分|得分|评分|自评结果|等级|预算|执行|支出总|在职|编制|人数|人员|多少人"
+)
+# Words many unit and project names share: a match made only of them names nothing.
+_GENERIC_UNIT_PARTS = (
+    "专项资金",
+    "资金",
+    "项目",
+    "建设",
+    "工程",
+    "中心",
+    "管理",
+    "服务",
+    "局",
+    "办公室",
+    "委员会",
+    "单位",
+    "部门",
+    "工作",
+    "提升",
+    "改造",
+    "发展",
+    "专项",
+    "经费",
+    "体系",
+)
 
 
 class EmptyQuery(JixiaoError):
@@ -178,9 +204,12 @@ class Searcher:
         scope = None if request.scope.is_empty() else request.scope
         tokens = self.tokenizer.tokenize(request.query)
         terms = [t.text for t in tokens]
+        boosts = self._query_boosts(request.query)
         rankings: dict[str, list[int]] = {}
         if request.mode in ("hybrid", "keyword"):
-            rankings["keyword"] = self.keyword_candidates(terms, scope)
+            rankings["keyword"] = self.keyword_candidates(
+                _topic_terms(terms, request.query, boosts["names"]) or terms, scope
+            )
         if request.mode in ("hybrid", "semantic"):
             rankings["semantic"] = self.semantic_candidates(request.query, scope)
         weights = {**self.weights, **(request.weights or {})}
@@ -188,7 +217,6 @@ class Searcher:
 
         chunks = self.store.chunks([cid for cid, _ in fused])
         reports = self.store.reports_by_ids(c.report_id for c in chunks.values())
-        boosts = self._query_boosts(request.query, reports)
         scored = []
         for cid, score in fused:
             chunk = chunks.get(cid)
@@ -211,11 +239,19 @@ class Searcher:
 
     # --- query understanding -------------------------------------------------------------
 
-    def _query_boosts(self, query: str, reports: dict[int, ReportRow]) -> dict[str, Any]:
-        """Units and years named in the query (cheap, reliable cues)."""
+    def _query_boosts(self, query: str) -> dict[str, Any]:
+        """Reports (by unit, project or district) and years named in the query: cheap,
+        reliable cues that boost those reports, and words the keyword ranking can drop."""
         years = {int(y) for y in _YEAR.findall(query)}
-        units = mentioned_units(query, self.all_reports())
-        return {"years": sorted(years), "units": sorted(units)}
+        named = mentioned_reports(query, self.all_reports())
+        names = sorted({n for r in named for n in (r.unit, report_subject(r)) if n}, key=len)
+        return {
+            "years": sorted(years),
+            "units": sorted({r.unit for r in named}),
+            "reports": sorted(r.id for r in named),
+            "names": names[::-1],
+            "asks_results": bool(_ASKS_RESULTS.search(query)),
+        }
 
     @staticmethod
     def _boost(chunk: ChunkRow, reports: dict[int, ReportRow], boosts: dict[str, Any]) -> float:
@@ -223,10 +259,12 @@ class Searcher:
         if report is None:
             return 1.0
         factor = 1.0
-        if boosts["units"] and report.unit in boosts["units"]:
+        if boosts["reports"] and report.id in boosts["reports"]:
             factor *= 1.6
         if boosts["years"] and report.year in boosts["years"]:
             factor *= 1.3
+        if chunk.heading == SUMMARY_HEADING and not boosts.get("asks_results"):
+            factor *= 0.5  # the derived summary answers score/budget questions, not others
         return factor
 
     # --- hits ----------------------------------------------------------------------------
@@ -286,31 +324,42 @@ class Searcher:
         }
 
 
-def mentioned_units(query: str, reports: Sequence[ReportRow]) -> set[str]:
-    """Units named in the query by their distinctive part, else by their own district."""
-    by_name = _mentioned_units(query, {r.unit for r in reports})
-    if by_name:
-        return by_name
-    by_region = mentioned_regions(query, {r.unit: r.region for r in reports})
-    regions = {r.region for r in reports if r.unit in by_region}
-    return by_region if len(regions) == 1 else set()
+_TITLE_AFFIXES = re.compile(
+    r"^(?:20\d{2}\s*年度?)|(?:20\d{2}\s*年度?)?(?:部门|单位)?(?:整体支出|项目支出|项目)?"
+    r"(?:绩效)?(?:自评|评价)?(?:报告|表)$"
+)
 
 
-def _mentioned_units(query: str, units: set[str]) -> set[str]:
-    """Units whose distinctive part appears in the query (longest shared run of ≥ 3 chars)."""
+def report_subject(report: ReportRow) -> str:
+    """What a title is about without year and genre: the unit, or the project."""
+    subject = report.title
+    for _ in range(2):
+        subject = _TITLE_AFFIXES.sub("", subject).strip()
+    return subject
+
+
+def mentioned_reports(query: str, reports: Sequence[ReportRow]) -> list[ReportRow]:
+    """Reports the query names: by unit or by the title's subject (a project), as the longest
+    shared run of ≥ 3 characters; failing that, by the unit's own district (``芦淞区``)."""
     squashed = "".join(query.split())
-    best: dict[str, int] = {}
-    for unit in units:
-        length = _longest_common_run(squashed, unit)
-        core = unit
-        for generic in _GENERIC_UNIT_PARTS:
-            core = core.replace(generic, "")
-        if length >= 3 and length >= min(len(core), 4):
-            best[unit] = length
-    if not best:
-        return set()
-    top = max(best.values())
-    return {u for u, n in best.items() if n >= top * 0.8}
+    scored: list[tuple[int, ReportRow]] = []
+    for report in reports:
+        best = 0
+        for name in {report.unit, report_subject(report)}:
+            if not name:
+                continue
+            run = _longest_common_substring(squashed, name)
+            distinctive = _strip_generic(run)
+            if len(distinctive) >= 3 and len(distinctive) >= min(len(_strip_generic(name)), 4):
+                best = max(best, len(run))
+        if best:
+            scored.append((best, report))
+    if scored:
+        top = max(n for n, _ in scored)
+        return [r for n, r in scored if n >= top * 0.8]
+    by_region = mentioned_regions(query, {r.unit: r.region for r in reports})
+    matched = [r for r in reports if r.unit in by_region]
+    return matched if len({r.region for r in matched}) == 1 else []
 
 
 _REGION_PARTS = re.compile(r"[^省市区县旗州盟]+(?:自治州|自治县|省|市|区|县|旗|州|盟)")
@@ -329,6 +378,49 @@ def mentioned_regions(query: str, regions: dict[str, str]) -> set[str]:
         if parts and parts[-1] in squashed:
             hits.add(unit)
     return hits
+
+
+def mentioned_units(query: str, reports: Sequence[ReportRow]) -> set[str]:
+    """Units of the reports the query names."""
+    return {r.unit for r in mentioned_reports(query, reports)}
+
+
+def _strip_generic(text: str) -> str:
+    for generic in _GENERIC_UNIT_PARTS:
+        text = text.replace(generic, "")
+    return text
+
+
+def _topic_terms(terms: list[str], query: str, names: list[str]) -> list[str]:
+    """Query terms minus those inside the named report's unit or subject, and the year: every
+    chunk of that report carries them, so they rank nothing within it (the boost has them)."""
+    if not names:
+        return terms
+    squashed = "".join(query.split())
+    shared = set()
+    for name in names:
+        run = _longest_common_substring(squashed, name)
+        if len(run) >= 3:
+            shared.add(run)
+    return [
+        t
+        for t in terms
+        if not any(t in run for run in shared) and not _YEAR.fullmatch(t.rstrip("年度"))
+    ]
+
+
+def _longest_common_substring(a: str, b: str) -> str:
+    best, end = 0, 0
+    prev = [0] * (len(b) + 1)
+    for i, ch in enumerate(a, start=1):
+        cur = [0] * (len(b) + 1)
+        for j, other in enumerate(b, start=1):
+            if ch == other:
+                cur[j] = prev[j - 1] + 1
+                if cur[j] > best:
+                    best, end = cur[j], i
+        prev = cur
+    return a[end - best : end]
 
 
 def _longest_common_run(a: str, b: str) -> int:
