@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from .search import Hit, Searcher, SearchRequest, _longest_common_run, mentioned_reports
+from .search import Hit, Searcher, SearchRequest, _longest_common_run
 from .store import ChunkScope, ReportRow
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class QA:
 
     def _target_reports(self, question: str, reports: list[ReportRow]) -> list[ReportRow]:
         """The reports a question names (by unit, project or district), narrowed by year."""
-        chosen = mentioned_reports(question, reports)
+        chosen = self.searcher.name_index().find(question)
         years = {int(y) for y in _YEAR.findall(question)}
         if years and chosen:
             chosen = [r for r in chosen if r.year in years] or chosen

@@ -172,13 +172,31 @@ class Searcher:
         self.weights = weights or {"keyword": 1.0, "semantic": 1.0}
         self.vector_index_kind = vector_index
         self._reports_cache: tuple[int, list[ReportRow]] = (-1, [])
+        self._names: NameIndex | None = None
+        self._by_id: dict[int, ReportRow] = {}
 
     def all_reports(self) -> list[ReportRow]:
         """Every report, cached until the index changes (for query understanding)."""
+        self._refresh()
+        return self._reports_cache[1]
+
+    def reports_by_id(self) -> dict[int, ReportRow]:
+        self._refresh()
+        return self._by_id
+
+    def name_index(self) -> NameIndex:
+        """Unit and project names of every report, indexed for query understanding."""
+        self._refresh()
+        assert self._names is not None  # set by _refresh
+        return self._names
+
+    def _refresh(self) -> None:
         generation = self.store.generation()
         if self._reports_cache[0] != generation:
-            self._reports_cache = (generation, self.store.reports())
-        return self._reports_cache[1]
+            reports = self.store.reports()
+            self._reports_cache = (generation, reports)
+            self._by_id = {r.id: r for r in reports}
+            self._names = NameIndex(reports)
 
     # --- candidates ----------------------------------------------------------------------
 
@@ -216,12 +234,12 @@ class Searcher:
         fused = reciprocal_rank_fusion(rankings, weights, k=RRF_K)
 
         chunks = self.store.chunks([cid for cid, _ in fused])
-        reports = self.store.reports_by_ids(c.report_id for c in chunks.values())
+        reports = self.reports_by_id()
         scored = []
         for cid, score in fused:
             chunk = chunks.get(cid)
-            if chunk is None:
-                continue  # deleted since the index was read
+            if chunk is None or chunk.report_id not in reports:
+                continue  # deleted, or committed after this search read the report list
             scored.append((chunk, score * self._boost(chunk, reports, boosts)))
         scored.sort(key=lambda item: -item[1])
         groups = _dedupe(scored)
@@ -243,7 +261,7 @@ class Searcher:
         """Reports (by unit, project or district) and years named in the query: cheap,
         reliable cues that boost those reports, and words the keyword ranking can drop."""
         years = {int(y) for y in _YEAR.findall(query)}
-        named = mentioned_reports(query, self.all_reports())
+        named = self.name_index().find(query)
         names = sorted({n for r in named for n in (r.unit, report_subject(r)) if n}, key=len)
         return {
             "years": sorted(years),
@@ -338,7 +356,9 @@ def report_subject(report: ReportRow) -> str:
     return subject
 
 
-def mentioned_reports(query: str, reports: Sequence[ReportRow]) -> list[ReportRow]:
+def mentioned_reports(
+    query: str, reports: Sequence[ReportRow], with_regions: bool = True
+) -> list[ReportRow]:
     """Reports the query names: by unit or by the title's subject (a project), as the longest
     shared run of ≥ 3 characters; failing that, by the unit's own district (``芦淞区``)."""
     squashed = "".join(query.split())
@@ -357,6 +377,8 @@ def mentioned_reports(query: str, reports: Sequence[ReportRow]) -> list[ReportRo
     if scored:
         top = max(n for n, _ in scored)
         return [r for n, r in scored if n >= top * 0.8]
+    if not with_regions:
+        return []
     by_region = mentioned_regions(query, {r.unit: r.region for r in reports})
     matched = [r for r in reports if r.unit in by_region]
     return matched if len({r.region for r in matched}) == 1 else []
@@ -378,6 +400,50 @@ def mentioned_regions(query: str, regions: dict[str, str]) -> set[str]:
         if parts and parts[-1] in squashed:
             hits.add(unit)
     return hits
+
+
+class NameIndex:
+    """Finds the reports a query names without comparing it with every report: candidates
+    share a not-too-common 3-character run with a unit or subject name, and only those are
+    scored by ``mentioned_reports``."""
+
+    MAX_POSTINGS = 400  # a 3-gram in more names than this (市教育) selects nothing
+    MAX_CANDIDATES = 64
+
+    def __init__(self, reports: Sequence[ReportRow]) -> None:
+        self.reports = list(reports)
+        self.grams: dict[str, list[int]] = {}
+        self.region_parts: dict[str, list[int]] = {}
+        for i, report in enumerate(self.reports):
+            seen: set[str] = set()
+            for name in (report.unit, report_subject(report)):
+                for k in range(len(name) - 2):
+                    seen.add(name[k : k + 3])
+            for gram in seen:
+                self.grams.setdefault(gram, []).append(i)
+            parts = _REGION_PARTS.findall(report.region)
+            if parts:
+                self.region_parts.setdefault(parts[-1], []).append(i)
+
+    def find(self, query: str) -> list[ReportRow]:
+        squashed = "".join(query.split())
+        hits: dict[int, int] = {}
+        for k in range(len(squashed) - 2):
+            postings = self.grams.get(squashed[k : k + 3], ())
+            if len(postings) <= self.MAX_POSTINGS:
+                for i in postings:
+                    hits[i] = hits.get(i, 0) + 1
+        ranked = sorted(hits, key=lambda i: -hits[i])[: self.MAX_CANDIDATES]
+        named = mentioned_reports(query, [self.reports[i] for i in ranked], with_regions=False)
+        if named:
+            return named
+        by_region = [
+            self.reports[i]
+            for part, ids in self.region_parts.items()
+            if part in squashed
+            for i in ids
+        ]
+        return by_region if len({r.region for r in by_region}) == 1 else []
 
 
 def mentioned_units(query: str, reports: Sequence[ReportRow]) -> set[str]:
@@ -440,36 +506,28 @@ def _dedupe(scored: list[tuple[ChunkRow, float]]) -> list[tuple[ChunkRow, float,
     """One hit per table (all its row groups), per indicator, and per run of adjacent chunks
     of one section (they overlap by a sentence); best first. Chunks of one section that are
     not adjacent stay separate hits."""
-    runs: dict[int, list[list[ChunkRow]]] = {}  # section id -> runs of adjacent chunks
-    keys: dict[int, tuple[str, int]] = {}  # chunk id -> group key
+    run_of: dict[tuple[int, int], tuple[str, int]] = {}  # (section, ordinal) -> group key
     groups: dict[tuple[str, int], tuple[ChunkRow, float, list[ChunkRow]]] = {}
     order: list[tuple[str, int]] = []
     for chunk, score in scored:
         if chunk.kind == "table" and chunk.table_id is not None:
             key = ("table", chunk.table_id)
         elif chunk.kind == "passage" and chunk.section_id is not None:
-            key = _run_key(runs.setdefault(chunk.section_id, []), chunk, keys)
+            section = chunk.section_id
+            key = (
+                run_of.get((section, chunk.ordinal - 1))
+                or run_of.get((section, chunk.ordinal + 1))
+                or ("run", chunk.id)
+            )
+            run_of[(section, chunk.ordinal)] = key
         else:
             key = ("chunk", chunk.id)
-        keys[chunk.id] = key
         if key in groups:
             groups[key][2].append(chunk)
             continue
         groups[key] = (chunk, score, [chunk])
         order.append(key)
     return [groups[k] for k in order]
-
-
-def _run_key(
-    section_runs: list[list[ChunkRow]], chunk: ChunkRow, keys: dict[int, tuple[str, int]]
-) -> tuple[str, int]:
-    """The group of the run of adjacent chunks that ``chunk`` joins (or a new run)."""
-    for run in section_runs:
-        if any(abs(member.ordinal - chunk.ordinal) == 1 for member in run):
-            run.append(chunk)
-            return keys[run[0].id]
-    section_runs.append([chunk])
-    return ("run", chunk.id)
 
 
 def merge_overlapping(texts: list[str]) -> str:

@@ -94,6 +94,7 @@ CREATE INDEX IF NOT EXISTS chunks_report ON chunks (report_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5 (
     terms, tokenize = "unicode61 remove_diacritics 0 tokenchars '.%'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab (chunk_fts, 'row');
 CREATE TABLE IF NOT EXISTS vectors (chunk_id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS vector_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, chunk_id INTEGER NOT NULL
@@ -274,6 +275,7 @@ class Store:
         self._vector_lock = threading.Lock()
         self._vindex: vec.VectorIndex | None = None
         self._vindex_seq = 0
+        self._vindex_generation = -1
         self._conn().executescript(_SCHEMA)  # idempotent; executescript commits on its own
         with self._write() as conn:
             conn.execute(
@@ -683,7 +685,9 @@ class Store:
     ) -> list[tuple[int, float]]:
         """(chunk id, BM25 score — higher is better) for chunks matching any of ``terms``,
         within ``scope`` when given."""
-        query = " OR ".join(f'"{_fts_safe(t)}"' for t in dict.fromkeys(terms) if _fts_safe(t))
+        wanted = [t for t in dict.fromkeys(_fts_safe(t) for t in terms) if t]
+        wanted = self._selective_terms(wanted)
+        query = " OR ".join(f'"{t}"' for t in wanted)
         if not query:
             return []
         sql = "SELECT rowid, bm25(chunk_fts) AS s FROM chunk_fts WHERE chunk_fts MATCH ?"
@@ -697,6 +701,38 @@ class Store:
             params += scope_params
         rows = self._conn().execute(sql + " ORDER BY s LIMIT ?", [*params, limit])
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    # A term in more than this share of all chunks ranks little and costs a BM25 score for
+    # each of them; it is left out when the query has rarer terms (a query-side max_df).
+    MAX_DF_SHARE = 0.2
+    MIN_CHUNKS_FOR_DF = 2000
+
+    def _selective_terms(self, terms: list[str]) -> list[str]:
+        if len(terms) < 2:
+            return terms
+        total = self._chunk_count()
+        if total < self.MIN_CHUNKS_FOR_DF:
+            return terms
+        marks = ",".join("?" * len(terms))
+        lowered = [t.lower() for t in terms]  # the FTS5 tokenizer folds case
+        df: dict[str, int] = {
+            str(row[0]): int(row[1])
+            for row in self._conn().execute(
+                f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", lowered
+            )
+        }
+        limit = total * self.MAX_DF_SHARE
+        rare = [t for t, low in zip(terms, lowered, strict=True) if df.get(low, 0) <= limit]
+        return rare or terms
+
+    def _chunk_count(self) -> int:
+        generation = self.generation()
+        cached = getattr(self._local, "chunk_count", None)
+        if cached is None or cached[0] != generation:
+            count = int(self._conn().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+            self._local.chunk_count = (generation, count)
+            return count
+        return int(cached[1])
 
     def scoped_chunk_ids(self, scope: ChunkScope) -> np.ndarray:
         """Ids of the chunks inside ``scope`` (for restricting the vector search)."""
@@ -808,11 +844,15 @@ class Store:
         (or rebuilds from the stored vectors when the file is missing, stale or damaged).
         """
         with self._vector_lock:
+            generation = self.generation()  # one indexed lookup: nothing changed, nothing to do
+            if self._vindex is not None and self._vindex_generation == generation:
+                return self._vindex
             if self._vindex is None:
                 self._vindex, self._vindex_seq = self._load_faiss()
             self._vindex, self._vindex_seq = self._catch_up(
                 self._vindex, self._vindex_seq, kind_setting
             )
+            self._vindex_generation = generation
             return self._vindex
 
     def save_vector_index(self) -> None:
