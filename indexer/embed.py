@@ -41,7 +41,9 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model directory; e5-style prompts when the model declares them."""
 
-    def __init__(self, model_dir: Path, batch_size: int = 32, threads: int = 0) -> None:
+    # Measured on 2 cores (bench/embed_backends.py): batches of 8 pad least and run 18 % faster
+    # than 32 (24.0 vs 20.3 passages/s); encode() sorts texts by length first.
+    def __init__(self, model_dir: Path, batch_size: int = 8, threads: int = 0) -> None:
         self.model_dir = Path(model_dir)
         if (
             not (self.model_dir / "modules.json").exists()
