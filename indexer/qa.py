@@ -271,10 +271,9 @@ def _without_names(question: str, report: ReportRow) -> str:
     from .search import _longest_common_substring, report_subject
 
     rest = "".join(question.split())
-    for name in (report.unit, report_subject(report), report.region):
-        run = _longest_common_substring(rest, name) if name else ""
-        if len(run) >= 3:
-            rest = rest.replace(run, " ")
+    runs = [_longest_common_substring(rest, n) for n in (report.unit, report_subject(report)) if n]
+    for run in sorted((r for r in runs if len(r) >= 3), key=len, reverse=True):
+        rest = rest.replace(run, " ", 1)  # once: the same words may also name the indicator
     return rest
 
 

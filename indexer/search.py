@@ -32,6 +32,32 @@ _ASKS_RESULTS = re.compile(
 )
 # Words many unit and project names share: a match made only of them names nothing.
 _GENERIC_UNIT_PARTS = (
+    # department names every region has: 宜都市人力资源和社会保障局 is named by 宜都市
+    "人力资源和社会保障",
+    "住房和城乡建设",
+    "市场监督管理",
+    "交通运输",
+    "农业农村",
+    "卫生健康",
+    "生态环境",
+    "自然资源",
+    "文化旅游",
+    "文化和旅游",
+    "广播电视",
+    "应急管理",
+    "水利",
+    "教育",
+    "民政",
+    "财政",
+    "司法",
+    "公安",
+    "统计",
+    "审计",
+    "林业",
+    "商务",
+    "科学技术",
+    "工业和信息化",
+    "发展和改革",
     "专项资金",
     "资金",
     "项目",
@@ -362,21 +388,31 @@ def mentioned_reports(
     """Reports the query names: by unit or by the title's subject (a project), as the longest
     shared run of ≥ 3 characters; failing that, by the unit's own district (``芦淞区``)."""
     squashed = "".join(query.split())
-    scored: list[tuple[int, ReportRow]] = []
+    # (names its region, distinctive length, whole run length): a match that includes the
+    # report's own district or city is a name (湘潭市民政局), one without is a topic shared by
+    # project titles (特困人员); 宜都市人力资源和社会保障局 names 宜都市's bureau, not every
+    # 人力资源和社会保障局; among equals the longer run wins.
+    scored: list[tuple[int, int, int, ReportRow]] = []
     for report in reports:
-        best = 0
+        best = (0, 0, 0)
+        parts = _REGION_PARTS.findall(report.region)
         for name in {report.unit, report_subject(report)}:
             if not name:
                 continue
             run = _longest_common_substring(squashed, name)
             distinctive = _strip_generic(run)
             if len(distinctive) >= 3 and len(distinctive) >= min(len(_strip_generic(name)), 4):
-                best = max(best, len(run))
-        if best:
-            scored.append((best, report))
+                named = int(any(p in run for p in parts))
+                best = max(best, (named, len(distinctive), len(run)))
+        if best[1]:
+            scored.append((*best, report))
     if scored:
-        top = max(n for n, _ in scored)
-        return [r for n, r in scored if n >= top * 0.8]
+        top_named = max(x for x, _, _, _ in scored)
+        scored = [t for t in scored if t[0] == top_named]
+        top_distinctive = max(d for _, d, _, _ in scored)
+        leaders = [(n, r) for _, d, n, r in scored if d >= top_distinctive * 0.8]
+        top_run = max(n for n, _ in leaders)
+        return [r for n, r in leaders if n >= top_run * 0.8]
     if not with_regions:
         return []
     by_region = mentioned_regions(query, {r.unit: r.region for r in reports})

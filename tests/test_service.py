@@ -197,3 +197,50 @@ def test_upload_and_delete_need_the_token(tmp_path: Path) -> None:
         client.delete(f"/api/reports/{report['id']}", headers=auth), 404, "report_not_found"
     )
     shutil.rmtree(data)
+
+
+def test_names_are_told_apart_from_topics() -> None:
+    """A unit is named by its region, not by the department type or a topic word."""
+    from indexer.search import mentioned_reports
+    from indexer.store import ReportRow
+
+    def row(i: int, unit: str, region: str, title: str) -> ReportRow:
+        return ReportRow(
+            i,
+            "",
+            "",
+            "txt",
+            title,
+            unit,
+            region,
+            2022,
+            "整体支出",
+            None,
+            None,
+            None,
+            {},
+            "",
+            None,
+            "",
+        )
+
+    reports = [
+        row(
+            1,
+            "宜都市人力资源和社会保障局",
+            "宜都市",
+            "2022年度宜都市人力资源和社会保障局整体支出绩效自评报告",
+        ),
+        row(
+            2,
+            "仁怀市人力资源和社会保障局",
+            "仁怀市",
+            "2022年度仁怀市职业技能提升行动项目支出绩效自评报告",
+        ),
+        row(3, "湘潭市民政局", "湘潭市", "2022年度湘潭市民政局整体支出绩效自评报告"),
+        row(4, "桂林市民政局", "桂林市", "2022年度桂林市特困人员救助供养项目支出绩效自评报告"),
+    ]
+    named = mentioned_reports("宜都市人力资源和社会保障局2022年培训取证人数是多少？", reports)
+    assert [r.id for r in named] == [1]
+    named = mentioned_reports("湘潭市民政局2022年特困人员供养人数是多少？", reports)
+    assert [r.id for r in named] == [3]
