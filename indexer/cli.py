@@ -290,7 +290,9 @@ def search_cmd(
 
     settings = _settings(data_dir=data_dir)
     searcher = open_searcher(settings)
-    year_from, year_to = _years(year)
+    from .filters import parse_years
+
+    year_from, year_to = parse_years(year)
     scope = ChunkScope(
         year_from=year_from,
         year_to=year_to,
@@ -305,19 +307,6 @@ def search_cmd(
         click.echo(json.dumps(result.to_dict(request), ensure_ascii=False, indent=2))
     else:
         click.echo(results_text(result, request))
-
-
-def _years(value: str | None) -> tuple[int | None, int | None]:
-    from .search import BadRequest
-
-    if not value:
-        return None, None
-    parts = value.replace("–", "-").split("-")
-    try:
-        years = sorted(int(p) for p in parts if p.strip())
-    except ValueError:
-        raise BadRequest(f"年度格式不正确：{value}（例如 2023 或 2021-2023）") from None
-    return years[0], years[-1]
 
 
 @main.command("ask")
