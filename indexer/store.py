@@ -37,7 +37,7 @@ import numpy as np
 
 from . import vectors as vec
 from .chunks import Chunk
-from .errors import JixiaoError
+from .errors import IndexFormatError, IndexNotFound, ModelMismatch
 from .models import Report
 
 FORMAT_VERSION = 1
@@ -112,24 +112,6 @@ CREATE TABLE IF NOT EXISTS files (
 """
 
 
-class IndexNotFound(JixiaoError):
-    code = "index_not_found"
-    status = 503
-    exit_code = 2
-
-
-class IndexFormatError(JixiaoError):
-    code = "index_format"
-    status = 500
-    exit_code = 2
-
-
-class ModelMismatch(JixiaoError):
-    code = "model_mismatch"
-    status = 500
-    exit_code = 2
-
-
 @dataclass(frozen=True)
 class ChunkScope:
     """Filters on chunks and their reports; each given field must match."""
@@ -201,6 +183,18 @@ class ReportRow:
     dedupe_key: str
     stored_file: str | None
     indexed_at: str
+
+    def ref(self) -> dict[str, Any]:
+        """How a search result names its report (the ``report`` key of the result contract)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "unit": self.unit,
+            "region": self.region,
+            "year": self.year,
+            "type": self.report_type,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,7 @@ _MEDIA = {
 
 def report_summary(r: ReportRow) -> dict[str, Any]:
     return {
-        "id": r.id,
-        "title": r.title,
-        "unit": r.unit,
-        "region": r.region,
-        "year": r.year,
-        "type": r.report_type,
-        "source": r.source,
+        **r.ref(),
         "format": r.format,
         "pages": r.pages,
         "total_score": r.total_score,
